@@ -1,0 +1,215 @@
+// The TaskFlow port: the records and the owner-bound handle every backend implements
+// (OpenClaw's runtime, the memory runtime, SQLite). Semantics: shared/spec/taskflow.md.
+
+/** A value a method may return synchronously or as a Promise. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Any JSON value. Stores deep-copy it on the way in and out. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export const FLOW_STATUSES = [
+  "queued",
+  "running",
+  "waiting",
+  "blocked",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "lost",
+] as const;
+export type FlowStatus = (typeof FLOW_STATUSES)[number];
+
+/** Statuses after which a flow accepts no more child tasks and cannot be cancelled. */
+export const TERMINAL_FLOW_STATUSES: readonly FlowStatus[] = ["succeeded", "failed", "cancelled", "lost"];
+
+export const NOTIFY_POLICIES = ["done_only", "state_changes", "silent"] as const;
+export type NotifyPolicy = (typeof NOTIFY_POLICIES)[number];
+
+export const TASK_STATUSES = [
+  "queued",
+  "running",
+  "succeeded",
+  "failed",
+  "timed_out",
+  "cancelled",
+  "lost",
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TASK_RUNTIMES = ["subagent", "acp", "cli", "cron"] as const;
+export type TaskRuntime = (typeof TASK_RUNTIMES)[number];
+
+export type SyncMode = "managed" | "task_mirrored";
+
+export interface TaskFlowRecord {
+  flowId: string;
+  syncMode: SyncMode;
+  /** Internal: the owning session key. Never shown to callers. */
+  ownerKey: string;
+  controllerId?: string;
+  revision: number;
+  status: FlowStatus;
+  notifyPolicy: NotifyPolicy;
+  goal: string;
+  currentStep?: string | null;
+  blockedTaskId?: string | null;
+  blockedSummary?: string | null;
+  stateJson?: JsonValue;
+  waitJson?: JsonValue;
+  cancelRequestedAt?: number | null;
+  createdAt: number;
+  updatedAt: number;
+  endedAt?: number | null;
+  /** Internal fields some runtimes carry; never shown. */
+  requesterOrigin?: unknown;
+  chainId?: unknown;
+  [extra: string]: unknown;
+}
+
+export interface TaskRecord {
+  taskId: string;
+  runtime: TaskRuntime;
+  /** Internal owner fields. Never shown. */
+  ownerKey?: string;
+  requesterSessionKey?: string;
+  requesterAgentId?: string;
+  taskKind?: string;
+  metadata?: unknown;
+  scopeKind: string;
+  parentFlowId?: string;
+  sourceId?: string;
+  childSessionKey?: string;
+  parentTaskId?: string;
+  agentId?: string;
+  runId?: string;
+  label?: string;
+  task: string;
+  status: TaskStatus;
+  deliveryStatus: string;
+  notifyPolicy: NotifyPolicy;
+  createdAt: number;
+  startedAt?: number;
+  lastEventAt?: number;
+  endedAt?: number;
+  cleanupAfter?: number;
+  error?: string;
+  progressSummary?: string | null;
+  terminalSummary?: string;
+  terminalOutcome?: string;
+  [extra: string]: unknown;
+}
+
+export interface TaskSummary {
+  total: number;
+  active: number;
+  terminal: number;
+  failures: number;
+  byStatus: Record<TaskStatus, number>;
+  byRuntime: Record<TaskRuntime, number>;
+}
+
+export interface CreateManagedFlowParams {
+  controllerId: string;
+  goal: string;
+  status?: "queued" | "running" | "waiting" | "blocked";
+  notifyPolicy?: NotifyPolicy;
+  currentStep?: string | null;
+  stateJson?: JsonValue;
+  waitJson?: JsonValue;
+}
+
+interface RevisionParams {
+  flowId: string;
+  expectedRevision: number;
+}
+
+export interface SetWaitingParams extends RevisionParams {
+  currentStep?: string | null;
+  stateJson?: JsonValue;
+  waitJson?: JsonValue;
+  blockedTaskId?: string | null;
+  blockedSummary?: string | null;
+}
+
+export interface ResumeParams extends RevisionParams {
+  status?: "queued" | "running";
+  currentStep?: string | null;
+  stateJson?: JsonValue;
+}
+
+export interface FinishParams extends RevisionParams {
+  stateJson?: JsonValue;
+}
+
+export interface FailParams extends RevisionParams {
+  stateJson?: JsonValue;
+  blockedTaskId?: string | null;
+  blockedSummary?: string | null;
+}
+
+export type RequestCancelParams = RevisionParams;
+
+export type MutationFailureCode = "not_found" | "not_managed" | "revision_conflict" | "persist_failed";
+
+export type MutationResult =
+  | { applied: true; flow: TaskFlowRecord }
+  | { applied: false; code: MutationFailureCode; current?: TaskFlowRecord };
+
+export interface CancelParams {
+  flowId: string;
+}
+
+export interface CancelResult {
+  found: boolean;
+  cancelled: boolean;
+  reason?: string;
+  flow?: TaskFlowRecord;
+  tasks?: TaskRecord[];
+}
+
+export interface RunTaskParams {
+  flowId: string;
+  runtime: TaskRuntime;
+  task: string;
+  sourceId?: string;
+  childSessionKey?: string;
+  parentTaskId?: string;
+  agentId?: string;
+  runId?: string;
+  label?: string;
+  preferMetadata?: boolean;
+  notifyPolicy?: NotifyPolicy;
+  status?: "queued" | "running";
+  startedAt?: number;
+  lastEventAt?: number;
+  progressSummary?: string | null;
+}
+
+export type RunTaskResult =
+  | { created: true; flow: TaskFlowRecord; task: TaskRecord }
+  | { created: false; found: boolean; reason: string; flow?: TaskFlowRecord };
+
+/** A TaskFlow handle bound to one owner session. Every method may return a Promise. */
+export interface BoundTaskFlow {
+  readonly sessionKey: string;
+  createManaged(params: CreateManagedFlowParams): MaybePromise<TaskFlowRecord>;
+  /** Like createManaged, but answers `null` when storage fails. */
+  tryCreateManaged?(params: CreateManagedFlowParams): MaybePromise<TaskFlowRecord | null>;
+  get(flowId: string): MaybePromise<TaskFlowRecord | undefined>;
+  list(): MaybePromise<TaskFlowRecord[]>;
+  findLatest(): MaybePromise<TaskFlowRecord | undefined>;
+  resolve(token: string): MaybePromise<TaskFlowRecord | undefined>;
+  getTaskSummary(flowId: string): MaybePromise<TaskSummary | undefined>;
+  setWaiting(params: SetWaitingParams): MaybePromise<MutationResult>;
+  resume(params: ResumeParams): MaybePromise<MutationResult>;
+  finish(params: FinishParams): MaybePromise<MutationResult>;
+  fail(params: FailParams): MaybePromise<MutationResult>;
+  requestCancel(params: RequestCancelParams): MaybePromise<MutationResult>;
+  cancel(params: CancelParams): MaybePromise<CancelResult>;
+  runTask(params: RunTaskParams): MaybePromise<RunTaskResult>;
+}
+
+/** The runtime the core binds one handle per route from. */
+export interface TaskFlowRuntime {
+  bindSession(params: { sessionKey: string }): BoundTaskFlow;
+}
