@@ -1,0 +1,33 @@
+// Parses the (trimmed) body as JSON and bounds its nesting depth: a 100 000-level array
+// parses fine but would overflow the stack later, when a store copies or serialises it.
+
+export const MAX_JSON_DEPTH = 64;
+
+export type JsonParseResult = { ok: true; value: unknown } | { ok: false; error: string };
+
+export function parseJsonBody(text: string): JsonParseResult {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) return { ok: false, error: "Request body is empty." };
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    return { ok: false, error: "Request body must be valid JSON." };
+  }
+  return exceedsDepth(value, MAX_JSON_DEPTH)
+    ? { ok: false, error: `Request body nests deeper than ${MAX_JSON_DEPTH} levels.` }
+    : { ok: true, value };
+}
+
+/** Iterative (never recursive) so hostile depth cannot overflow the stack here either. */
+export function exceedsDepth(value: unknown, maxDepth: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    if (depth > maxDepth) return true;
+    const children = Array.isArray(node) ? node : Object.values(node as object);
+    for (const child of children) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return false;
+}

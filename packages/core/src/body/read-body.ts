@@ -1,0 +1,113 @@
+// Bounded body reading: the byte limit is enforced while streaming (a large body is never
+// buffered), the whole read must finish within the timeout, and the timer is cleared on
+// every path so nothing lingers after the request.
+import type { Clock } from "../ports/clock.js";
+import type { NodeReadableLike, RequestBody } from "./request-body.js";
+
+export type BodyReadResult =
+  | { ok: true; text: string }
+  | { ok: true; parsed: unknown }
+  | { ok: false; reason: "too_large" | "timeout" | "aborted" | "invalid_utf8" };
+
+export interface BodyLimits {
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function decode(bytes: Uint8Array): BodyReadResult {
+  try {
+    return { ok: true, text: decoder.decode(bytes) };
+  } catch {
+    return { ok: false, reason: "invalid_utf8" };
+  }
+}
+
+export function readBody(body: RequestBody, limits: BodyLimits, clock: Clock): Promise<BodyReadResult> | BodyReadResult {
+  switch (body.kind) {
+    case "parsed":
+      return { ok: true, parsed: body.value };
+    case "text":
+      return Buffer.byteLength(body.text, "utf8") > limits.maxBytes
+        ? { ok: false, reason: "too_large" }
+        : { ok: true, text: body.text };
+    case "bytes":
+      return body.bytes.byteLength > limits.maxBytes ? { ok: false, reason: "too_large" } : decode(body.bytes);
+    case "node":
+      return readNodeStream(body.stream, limits, clock);
+    case "web":
+      return readWebStream(body.stream, limits, clock);
+  }
+}
+
+function readNodeStream(stream: NodeReadableLike, limits: BodyLimits, clock: Clock): Promise<BodyReadResult> {
+  if (stream.readableEnded) return Promise.resolve({ ok: true, text: "" });
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+
+    const finish = (result: BodyReadResult) => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      stream.removeListener("data", onData);
+      stream.removeListener("end", onEnd);
+      stream.removeListener("error", onAbort);
+      stream.removeListener("close", onAbort);
+      stream.removeListener("aborted", onAbort);
+      // Stop pulling bytes we will not use; the adapter closes the connection.
+      if (!result.ok) stream.pause?.();
+      resolve(result);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+      size += buf.byteLength;
+      if (size > limits.maxBytes) return finish({ ok: false, reason: "too_large" });
+      chunks.push(buf);
+    };
+    const onEnd = () => finish(decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    const onAbort = () => finish({ ok: false, reason: "aborted" });
+    const timer = clock.setTimeout(() => finish({ ok: false, reason: "timeout" }), limits.timeoutMs);
+
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    stream.on("error", onAbort);
+    stream.on("aborted", onAbort);
+    stream.on("close", onAbort);
+  });
+}
+
+async function readWebStream(
+  stream: ReadableStream<Uint8Array>,
+  limits: BodyLimits,
+  clock: Clock,
+): Promise<BodyReadResult> {
+  const reader = stream.getReader();
+  let timedOut = false;
+  const timer = clock.setTimeout(() => {
+    timedOut = true;
+    reader.cancel().catch(() => {});
+  }, limits.timeoutMs);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (timedOut) return { ok: false, reason: "timeout" };
+      if (done) break;
+      size += value.byteLength;
+      if (size > limits.maxBytes) {
+        reader.cancel().catch(() => {});
+        return { ok: false, reason: "too_large" };
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return { ok: false, reason: timedOut ? "timeout" : "aborted" };
+  } finally {
+    clock.clearTimeout(timer);
+  }
+  return decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+}

@@ -1,0 +1,228 @@
+// The webhook pipeline, top to bottom (protocol.md §2). Each step's rejection is final.
+//   0 route  1 method  2 rate limit  3 content type  4 in-flight  5 auth
+//   6 body (size, timeout)  7 JSON  8 action schema  9 action → TaskFlow
+import { randomUUID } from "node:crypto";
+import { presentedSecret } from "./auth/presented-secret.js";
+import { isJsonContentType } from "./body/content-type.js";
+import { parseJsonBody } from "./body/parse-json.js";
+import { readBody } from "./body/read-body.js";
+import { assertWebhooksConfig, type WebhooksConfig } from "./config/parse-config.js";
+import { requestPathOf } from "./config/normalize-path.js";
+import { runAction } from "./actions/run-action.js";
+import { issueText, validateAction } from "./actions/validate.js";
+import { createInFlightTracker, type InFlightTracker } from "./limits/in-flight.js";
+import { createTrustedProxies, resolveClientAddress, type TrustedProxies } from "./limits/client-address.js";
+import { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
+import { rateLimitHeaders } from "./limits/rate-limit-headers.js";
+import { systemClock, type Clock } from "./ports/clock.js";
+import type { LimiterStore } from "./ports/limiter-store.js";
+import { silentLogger, type Logger } from "./ports/logger.js";
+import type { SecretResolver } from "./ports/secret-resolver.js";
+import { headerReader, type HeaderReader, type WebhookRequest } from "./request.js";
+import { buildRouteTable, type CompiledRoute, type RouteTable } from "./routes/route-table.js";
+import { resolveRouteSecrets, type ResolvedRouteSecrets } from "./secrets/resolve-route-secrets.js";
+import { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
+import type { TaskFlowRuntime } from "./taskflow/types.js";
+import { fail, type WebhookResponse } from "./view/envelope.js";
+
+/** Everything `handleWebhook` needs, built once. */
+export interface WebhookContext {
+  routes: RouteTable;
+  clock: Clock;
+  limiterStore: LimiterStore;
+  inFlight: InFlightTracker;
+  trustedProxies: TrustedProxies;
+  logger: Logger;
+  correlationId: () => string;
+}
+
+export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext): Promise<WebhookResponse | undefined> {
+  // 0. Not one of our paths: the host answers (usually 404).
+  const route = ctx.routes.get(requestPathOf(request.path));
+  if (route === undefined) return undefined;
+  const header = headerReader(request.headers);
+  const bodyDeclared = declaresBody(header);
+
+  // 1. Method.
+  if (request.method.toUpperCase() !== "POST") {
+    return unread(fail("method_not_allowed", { headers: { allow: "POST" } }), bodyDeclared);
+  }
+
+  // 2. Fixed-window rate limit, before auth so unauthenticated floods are throttled too.
+  const client = request.clientAddress ?? resolveClientAddress(request.remoteAddress, header, ctx.trustedProxies);
+  const key = `${route.id}\n${client}`;
+  const now = ctx.clock.now();
+  const { windowMs, max } = route.limits.rateLimit;
+  const rate = await ctx.limiterStore.consume(key, { windowMs, max, now });
+  const limitHeaders = rateLimitHeaders(max, rate, now);
+  if (!rate.allowed) return unread(fail("rate_limited", { headers: limitHeaders }), bodyDeclared);
+
+  // 3. Content type.
+  if (!isJsonContentType(header("content-type"))) {
+    return unread(fail("unsupported_media_type", { headers: limitHeaders }), bodyDeclared);
+  }
+
+  // 4. In-flight slot, released on every path below.
+  const release = ctx.inFlight.acquire(key, route.limits.maxInFlight);
+  if (release === undefined) {
+    return unread(fail("too_many_in_flight", { headers: { ...limitHeaders, "retry-after": "1" } }), bodyDeclared);
+  }
+  try {
+    const response = await authorizedSteps(request, route, header, bodyDeclared, ctx);
+    if (!response.abandoned) Object.assign(response.headers, limitHeaders);
+    return response;
+  } finally {
+    release();
+  }
+}
+
+async function authorizedSteps(
+  request: WebhookRequest,
+  route: CompiledRoute,
+  header: HeaderReader,
+  bodyDeclared: boolean,
+  ctx: WebhookContext,
+): Promise<WebhookResponse> {
+  // 5. Authentication, before a single body byte is read.
+  const secret = presentedSecret(header("authorization"), header("x-openclaw-webhook-secret"));
+  if (!route.matcher.matches(secret)) return unread(fail("unauthorized"), bodyDeclared);
+  const routeId = route.id;
+
+  // 6. Body: refuse an announced oversize body unread; enforce size and time while reading.
+  const { maxBodyBytes, bodyTimeoutMs } = route.limits;
+  const declared = header("content-length");
+  if (declared !== undefined && Number(declared) > maxBodyBytes) {
+    return unread(fail("payload_too_large", { routeId }), true);
+  }
+  const read = await readBody(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }, ctx.clock);
+  if (!read.ok) {
+    switch (read.reason) {
+      case "aborted":
+        return { ...fail("body_timeout", { routeId }), abandoned: true };
+      case "too_large":
+        return unread(fail("payload_too_large", { routeId }), true);
+      case "timeout":
+        return unread(fail("body_timeout", { routeId }), true);
+      case "invalid_utf8":
+        return fail("invalid_json", { routeId, error: "Request body must be UTF-8 encoded JSON." });
+    }
+  }
+
+  // 7. JSON.
+  let body: unknown;
+  if ("parsed" in read) body = read.parsed;
+  else {
+    const parsed = parseJsonBody(read.text);
+    if (!parsed.ok) return fail("invalid_json", { routeId, error: parsed.error });
+    body = parsed.value;
+  }
+
+  // 8. Action schema.
+  const validation = validateAction(body);
+  if (!validation.ok) {
+    return fail("invalid_request", { routeId, error: issueText(validation.issues[0]!), issues: validation.issues });
+  }
+
+  // 9. The action, against the route's owner-bound TaskFlow.
+  const action = validation.action;
+  try {
+    return await runAction(action, { routeId, controllerId: route.controllerId, flows: route.flows });
+  } catch (error) {
+    const correlationId = ctx.correlationId();
+    ctx.logger.error(
+      isOutcomeUnknown(error)
+        ? "TaskFlow outcome unknown: the write may have happened; not retried"
+        : "TaskFlow runtime threw",
+      { correlationId, routeId, action: action.action, error: errorName(error) },
+    );
+    return fail("internal_error", { routeId, correlationId });
+  }
+}
+
+/** True when the request carries a body (length > 0 or chunked). */
+function declaresBody(header: HeaderReader): boolean {
+  const length = header("content-length");
+  if (length !== undefined) return length.trim() !== "0";
+  return header("transfer-encoding") !== undefined;
+}
+
+function unread(response: WebhookResponse, bodyDeclared: boolean): WebhookResponse {
+  if (bodyDeclared) response.closeConnection = true;
+  return response;
+}
+
+// Only the error's class name is logged: messages from a runtime may embed record data.
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+// ---------------------------------------------------------------------------------------
+
+export interface WebhookHandlerOptions {
+  /** Raw config (`{routes: {...}}`, validated here) or an already parsed WebhooksConfig. */
+  config: unknown;
+  taskFlow: TaskFlowRuntime;
+  /** Secrets resolved up front (see `loadWebhookHandler`); SecretRefs without one stay cold. */
+  secrets?: ResolvedRouteSecrets;
+  clock?: Clock;
+  limiterStore?: LimiterStore;
+  logger?: Logger;
+  /** IPs or CIDR ranges whose forwarding headers are believed. */
+  trustedProxies?: readonly string[];
+  correlationId?: () => string;
+}
+
+export interface RouteInfo {
+  id: string;
+  path: string;
+  /** No usable secret: every request is answered 401. */
+  cold: boolean;
+}
+
+export interface WebhookHandler {
+  /** Answers a request, or `undefined` when its path is not a webhook route. */
+  handle(request: WebhookRequest): Promise<WebhookResponse | undefined>;
+  /** Whether a request target path belongs to a webhook route. */
+  matches(path: string): boolean;
+  readonly routes: readonly RouteInfo[];
+  /** In-flight slots held right now (all routes). */
+  inFlight(): number;
+}
+
+export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
+  const logger = options.logger ?? silentLogger;
+  const config = isParsedConfig(options.config) ? options.config : assertWebhooksConfig(options.config);
+  const ctx: WebhookContext = {
+    routes: buildRouteTable(config, options.taskFlow, options.secrets, logger),
+    clock: options.clock ?? systemClock,
+    limiterStore: options.limiterStore ?? createMemoryLimiterStore(),
+    inFlight: createInFlightTracker(),
+    trustedProxies: createTrustedProxies(options.trustedProxies),
+    logger,
+    correlationId: options.correlationId ?? randomUUID,
+  };
+  const routes = [...ctx.routes.values()].map((r) => ({ id: r.id, path: r.path, cold: r.matcher.cold }));
+  return {
+    handle: (request) => handleWebhook(request, ctx),
+    matches: (path) => ctx.routes.has(requestPathOf(path)),
+    routes,
+    inFlight: () => ctx.inFlight.held(),
+  };
+}
+
+/** Validates config, resolves SecretRefs once, then builds the handler. */
+export async function loadWebhookHandler(
+  options: WebhookHandlerOptions & { secretResolver?: SecretResolver },
+): Promise<WebhookHandler> {
+  const config = isParsedConfig(options.config) ? options.config : assertWebhooksConfig(options.config);
+  const secrets = options.secrets ?? (await resolveRouteSecrets(config, options.secretResolver, options.logger));
+  return createWebhookHandler({ ...options, config, secrets });
+}
+
+function isParsedConfig(config: unknown): config is WebhooksConfig {
+  return (
+    typeof config === "object" &&
+    config !== null &&
+    Array.isArray((config as { routes?: unknown }).routes)
+  );
+}

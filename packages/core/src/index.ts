@@ -1,0 +1,57 @@
+// @taskflow-webhooks/core: the framework-agnostic webhook pipeline and its ports.
+
+export { createWebhookHandler, handleWebhook, loadWebhookHandler } from "./handler.js";
+export type { RouteInfo, WebhookContext, WebhookHandler, WebhookHandlerOptions } from "./handler.js";
+export type { HeaderInput, WebhookRequest } from "./request.js";
+export type { NodeReadableLike, RequestBody } from "./body/request-body.js";
+export { JSON_CONTENT_TYPE } from "./view/envelope.js";
+export type { FailureEnvelope, SuccessEnvelope, WebhookResponse } from "./view/envelope.js";
+export { flowView, taskView } from "./view/redact.js";
+export type { FlowView, TaskView } from "./view/redact.js";
+export { ERROR_CODES } from "./errors/codes.js";
+export type { ErrorCode } from "./errors/codes.js";
+
+// Config
+export {
+  DEFAULT_LIMITS,
+  RouteConfigSchema,
+  RouteLimitsSchema,
+  RouteSecretSchema,
+  SecretInputSchema,
+  SecretRefSchema,
+  WebhooksConfigSchema,
+} from "./config/schema.js";
+export type { RouteConfigInput, SecretInput, WebhooksConfigInput } from "./config/schema.js";
+export { assertWebhooksConfig, parseWebhooksConfig, WebhookConfigError } from "./config/parse-config.js";
+export type { ConfigIssue, ConfigParseResult, RouteConfig, RouteLimits, WebhooksConfig } from "./config/parse-config.js";
+export { normalizeRoutePath } from "./config/normalize-path.js";
+
+// Actions
+export { ACTION_NAMES, WebhookActionSchema } from "./actions/schemas.js";
+export type { ActionName, WebhookAction } from "./actions/schemas.js";
+export { validateAction } from "./actions/validate.js";
+export type { ValidationIssue } from "./actions/validate.js";
+
+// Ports and their default implementations
+export { systemClock } from "./ports/clock.js";
+export type { Clock, TimerHandle } from "./ports/clock.js";
+export { silentLogger } from "./ports/logger.js";
+export type { LogFields, Logger } from "./ports/logger.js";
+export type { ConsumeOptions, ConsumeResult, LimiterStore } from "./ports/limiter-store.js";
+export type { SecretRef, SecretResolver } from "./ports/secret-resolver.js";
+export { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
+export type { MemoryLimiterStore, MemoryLimiterStoreOptions } from "./limits/memory-limiter-store.js";
+export { createTrustedProxies, resolveClientAddress } from "./limits/client-address.js";
+export type { TrustedProxies } from "./limits/client-address.js";
+
+// Secrets
+export { resolveRouteSecrets, SecretResolutionError } from "./secrets/resolve-route-secrets.js";
+export type { ResolvedRouteSecrets } from "./secrets/resolve-route-secrets.js";
+export { createNodeSecretResolver } from "./secrets/node-secret-resolver.js";
+export type { NodeSecretResolverOptions, SecretProviderConfig } from "./secrets/node-secret-resolver.js";
+
+// TaskFlow
+export * from "./taskflow/types.js";
+export { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
+export { createMemoryTaskFlowRuntime } from "./taskflow/memory-runtime.js";
+export type { MemoryTaskFlowRuntime } from "./taskflow/memory-runtime.js";
