@@ -55,3 +55,7 @@ export * from "./taskflow/types.js";
 export { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
 export { createMemoryTaskFlowRuntime } from "./taskflow/memory-runtime.js";
 export type { MemoryTaskFlowRuntime } from "./taskflow/memory-runtime.js";
+
+// Node.js glue for adapters
+export { sendNodeResponse } from "./node/send-node-response.js";
+export type { NodeResponseLike } from "./node/send-node-response.js";
