@@ -1,0 +1,458 @@
+// The memory TaskFlow runtime: the reference store for tests and quick starts.
+// Semantics: shared/spec/taskflow.md. Every record is deep-copied on the way in and out,
+// so a caller can never reach into the store, and no state is shared between runtimes.
+import { randomUUID } from "node:crypto";
+import { systemClock, type Clock } from "../ports/clock.js";
+import {
+  TASK_RUNTIMES,
+  TASK_STATUSES,
+  TERMINAL_FLOW_STATUSES,
+  type BoundTaskFlow,
+  type CancelResult,
+  type CreateManagedFlowParams,
+  type FailParams,
+  type FinishParams,
+  type JsonValue,
+  type MutationResult,
+  type RequestCancelParams,
+  type ResumeParams,
+  type RunTaskParams,
+  type RunTaskResult,
+  type SetWaitingParams,
+  type TaskFlowRecord,
+  type TaskFlowRuntime,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskSummary,
+} from "./types.js";
+
+export interface MemoryTaskFlowRuntimeOptions {
+  /** Source of every timestamp. Default: the system clock. */
+  clock?: Clock;
+  /** Source of flow and task ids. Default: `crypto.randomUUID()`. */
+  generateId?: () => string;
+}
+
+/** The memory runtime, plus test hooks that are not part of the TaskFlow port. */
+export interface MemoryTaskFlowRuntime extends TaskFlowRuntime {
+  /**
+   * Stores a flow record exactly as given (a copy), replacing one with the same `flowId`.
+   * Lets tests reach states the port cannot create, e.g. a `task_mirrored` flow
+   * (`not_managed` paths) or a `lost` one.
+   */
+  seed(record: TaskFlowRecord): void;
+  /** Stores a task record exactly as given (a copy), e.g. a `failed` child for summaries. */
+  seedTask(record: TaskRecord): void;
+  /**
+   * Makes the next `count` writes fail as a storage failure would (default 1). A write
+   * is one createManaged, one applied mutation, one runTask record, or one of cancel's
+   * steps (request, settle children, cancel flow). Checks that refuse before writing
+   * do not use it up.
+   */
+  failNextWrite(count?: number): void;
+}
+
+const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ["succeeded", "failed", "timed_out", "cancelled", "lost"];
+const FAILURE_TASK_STATUSES: readonly TaskStatus[] = ["failed", "timed_out", "lost"];
+
+interface StoredFlow {
+  record: TaskFlowRecord;
+  /** Insertion order: breaks `createdAt` ties in `list()` (later insertion first). */
+  seq: number;
+}
+
+interface MemoryStore {
+  readonly clock: Clock;
+  readonly generateId: () => string;
+  readonly flows: Map<string, StoredFlow>;
+  /** Insertion order is the order `cancel` reports a flow's tasks in. */
+  readonly tasks: Map<string, TaskRecord>;
+  nextSeq: number;
+  failingWrites: number;
+}
+
+export function createMemoryTaskFlowRuntime(options: MemoryTaskFlowRuntimeOptions = {}): MemoryTaskFlowRuntime {
+  const store: MemoryStore = {
+    clock: options.clock ?? systemClock,
+    generateId: options.generateId ?? randomUUID,
+    flows: new Map(),
+    tasks: new Map(),
+    nextSeq: 0,
+    failingWrites: 0,
+  };
+  return {
+    bindSession: ({ sessionKey }) => bindMemorySession(store, sessionKey),
+    seed(record) {
+      insertFlow(store, structuredClone(record));
+    },
+    seedTask(record) {
+      store.tasks.set(record.taskId, structuredClone(record));
+    },
+    failNextWrite(count = 1) {
+      if (!Number.isInteger(count) || count < 0) throw new RangeError("failNextWrite needs a count of 0 or more.");
+      store.failingWrites += count;
+    },
+  };
+}
+
+function bindMemorySession(store: MemoryStore, sessionKey: string): BoundTaskFlow {
+  // An empty owner would make every unowned lookup match: a caller bug, not a state.
+  if (typeof sessionKey !== "string" || sessionKey.trim() === "") {
+    throw new TypeError("bindSession requires a non-empty sessionKey.");
+  }
+  const owner = sessionKey;
+  return {
+    sessionKey,
+    createManaged: (params) => {
+      const flow = createManagedFlow(store, owner, params);
+      if (!flow) throw new Error("TaskFlow persistence failed.");
+      return flow;
+    },
+    tryCreateManaged: (params) => createManagedFlow(store, owner, params),
+    get: (flowId) => copyOrUndefined(ownedFlow(store, owner, flowId)?.record),
+    list: () => ownedFlowsNewestFirst(store, owner).map((stored) => copy(stored.record)),
+    findLatest: () => copyOrUndefined(ownedFlowsNewestFirst(store, owner)[0]?.record),
+    resolve: (token) => resolveFlow(store, owner, token),
+    getTaskSummary: (flowId) => (ownedFlow(store, owner, flowId) ? summarizeTasks(flowTasks(store, flowId)) : undefined),
+    setWaiting: (params) => mutateFlow(store, owner, params, () => setWaitingChange(params)),
+    resume: (params) => mutateFlow(store, owner, params, () => resumeChange(params)),
+    finish: (params) => mutateFlow(store, owner, params, (now) => finishChange(params, now)),
+    fail: (params) => mutateFlow(store, owner, params, (now) => failChange(params, now)),
+    requestCancel: (params: RequestCancelParams) =>
+      mutateFlow(store, owner, params, (now) => ({ set: { cancelRequestedAt: now } })),
+    cancel: ({ flowId }) => cancelFlow(store, owner, flowId),
+    runTask: (params) => runTask(store, owner, params),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Storage primitives
+
+/** Applies `apply` unless a simulated storage failure is armed; answers whether it did. */
+function write(store: MemoryStore, apply: () => void): boolean {
+  if (store.failingWrites > 0) {
+    store.failingWrites -= 1;
+    return false;
+  }
+  apply();
+  return true;
+}
+
+function insertFlow(store: MemoryStore, record: TaskFlowRecord): void {
+  store.flows.set(record.flowId, { record, seq: store.nextSeq++ });
+}
+
+function copy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function copyOrUndefined<T>(value: T | undefined): T | undefined {
+  return value === undefined ? undefined : structuredClone(value);
+}
+
+/** A flow of another session is indistinguishable from a missing one. */
+function ownedFlow(store: MemoryStore, owner: string, flowId: string): StoredFlow | undefined {
+  const stored = store.flows.get(flowId);
+  return stored && stored.record.ownerKey === owner ? stored : undefined;
+}
+
+function ownedFlowsNewestFirst(store: MemoryStore, owner: string): StoredFlow[] {
+  return [...store.flows.values()]
+    .filter((stored) => stored.record.ownerKey === owner)
+    .sort((x, y) => y.record.createdAt - x.record.createdAt || y.seq - x.seq);
+}
+
+function flowTasks(store: MemoryStore, flowId: string): TaskRecord[] {
+  return [...store.tasks.values()].filter((task) => task.parentFlowId === flowId);
+}
+
+// ---------------------------------------------------------------------------
+// Reads
+
+function resolveFlow(store: MemoryStore, owner: string, token: string): TaskFlowRecord | undefined {
+  const direct = ownedFlow(store, owner, token);
+  if (direct) return copy(direct.record);
+  // The owner's own session key names its latest flow; any other key names nothing.
+  if (token.trim() !== owner.trim()) return undefined;
+  return copyOrUndefined(ownedFlowsNewestFirst(store, owner)[0]?.record);
+}
+
+function summarizeTasks(tasks: readonly TaskRecord[]): TaskSummary {
+  const byStatus = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as TaskSummary["byStatus"];
+  const byRuntime = Object.fromEntries(TASK_RUNTIMES.map((runtime) => [runtime, 0])) as TaskSummary["byRuntime"];
+  for (const task of tasks) {
+    byStatus[task.status] += 1;
+    byRuntime[task.runtime] += 1;
+  }
+  const count = (statuses: readonly TaskStatus[]) => statuses.reduce((sum, status) => sum + byStatus[status], 0);
+  return {
+    total: tasks.length,
+    active: byStatus.queued + byStatus.running,
+    terminal: count(TERMINAL_TASK_STATUSES),
+    failures: count(FAILURE_TASK_STATUSES),
+    byStatus,
+    byRuntime,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Flow writes
+
+function createManagedFlow(store: MemoryStore, owner: string, params: CreateManagedFlowParams): TaskFlowRecord | null {
+  const now = store.clock.now();
+  const record: TaskFlowRecord = {
+    flowId: store.generateId(),
+    syncMode: "managed",
+    ownerKey: owner,
+    controllerId: params.controllerId,
+    revision: 0,
+    // No check that a blocked flow names what blocks it: the reference accepts it bare.
+    status: params.status ?? "queued",
+    notifyPolicy: params.notifyPolicy ?? "done_only",
+    goal: params.goal,
+    ...(typeof params.currentStep === "string" ? { currentStep: params.currentStep } : {}),
+    ...givenJson(params, ["stateJson", "waitJson"]).set,
+    createdAt: now,
+    updatedAt: now,
+  };
+  return write(store, () => insertFlow(store, record)) ? copy(record) : null;
+}
+
+/** What one applied change sets, and which keys it removes (absent, not `null`). */
+interface FlowChange {
+  set: Partial<TaskFlowRecord>;
+  remove?: readonly RemovableField[];
+}
+
+type ClearableText = "currentStep" | "blockedTaskId" | "blockedSummary";
+type RemovableField = ClearableText | "endedAt";
+type JsonField = "stateJson" | "waitJson";
+const BLOCKED_FIELDS = ["blockedTaskId", "blockedSummary"] as const;
+
+/** Text fields: `undefined` leaves the field alone, `null` removes it, a string sets it. */
+function givenText(params: Partial<Record<ClearableText, string | null>>, keys: readonly ClearableText[]): FlowChange {
+  const set: Partial<TaskFlowRecord> = {};
+  const remove: ClearableText[] = [];
+  for (const key of keys) {
+    const value = params[key];
+    if (value === null) remove.push(key);
+    else if (value !== undefined) set[key] = value;
+  }
+  return { set, remove };
+}
+
+/** JSON fields: `undefined` leaves the field alone; anything else, `null` included, is stored (copied). */
+function givenJson(params: Partial<Record<JsonField, JsonValue>>, keys: readonly JsonField[]): FlowChange {
+  const set: Partial<TaskFlowRecord> = {};
+  for (const key of keys) {
+    const value = params[key];
+    if (value !== undefined) set[key] = copy(value);
+  }
+  return { set };
+}
+
+function mergeChanges(...changes: FlowChange[]): FlowChange {
+  return {
+    set: Object.assign({}, ...changes.map((change) => change.set)) as Partial<TaskFlowRecord>,
+    remove: changes.flatMap((change) => change.remove ?? []),
+  };
+}
+
+function isNonEmptyText(value: string | null | undefined): boolean {
+  return typeof value === "string" && value.trim() !== "";
+}
+
+function setWaitingChange(params: SetWaitingParams): FlowChange {
+  // Only the given blocked fields decide the status, not ones already on the flow.
+  const blocked = isNonEmptyText(params.blockedTaskId) || isNonEmptyText(params.blockedSummary);
+  return mergeChanges(
+    { set: { status: blocked ? "blocked" : "waiting" } },
+    givenText(params, ["currentStep", ...BLOCKED_FIELDS]),
+    givenJson(params, ["stateJson", "waitJson"]),
+  );
+}
+
+function resumeChange(params: ResumeParams): FlowChange {
+  return mergeChanges(
+    { set: { status: params.status ?? "queued", waitJson: null }, remove: [...BLOCKED_FIELDS, "endedAt"] },
+    givenText(params, ["currentStep"]),
+    givenJson(params, ["stateJson"]),
+  );
+}
+
+function finishChange(params: FinishParams, now: number): FlowChange {
+  return mergeChanges(
+    { set: { status: "succeeded", endedAt: now, waitJson: null }, remove: BLOCKED_FIELDS },
+    givenJson(params, ["stateJson"]),
+  );
+}
+
+function failChange(params: FailParams, now: number): FlowChange {
+  return mergeChanges(
+    { set: { status: "failed", endedAt: now, waitJson: null } },
+    givenText(params, BLOCKED_FIELDS),
+    givenJson(params, ["stateJson"]),
+  );
+}
+
+function cancelledChange(now: number): FlowChange {
+  return { set: { status: "cancelled", endedAt: now, waitJson: null }, remove: BLOCKED_FIELDS };
+}
+
+/** Applies a change as one write: revision +1, `updatedAt` now. Answers whether it was stored. */
+function writeFlowChange(store: MemoryStore, stored: StoredFlow, change: FlowChange, now: number): boolean {
+  const next: TaskFlowRecord = {
+    ...stored.record,
+    ...change.set,
+    revision: stored.record.revision + 1,
+    updatedAt: now,
+  };
+  for (const key of change.remove ?? []) delete next[key];
+  return write(store, () => {
+    stored.record = next;
+  });
+}
+
+/** Optimistic concurrency: only owner, managed mode and revision are checked, in that order. */
+function mutateFlow(
+  store: MemoryStore,
+  owner: string,
+  params: { flowId: string; expectedRevision: number },
+  change: (now: number) => FlowChange,
+): MutationResult {
+  const stored = ownedFlow(store, owner, params.flowId);
+  if (!stored) return { applied: false, code: "not_found" };
+  if (stored.record.syncMode !== "managed") return { applied: false, code: "not_managed", current: copy(stored.record) };
+  if (stored.record.revision !== params.expectedRevision) {
+    return { applied: false, code: "revision_conflict", current: copy(stored.record) };
+  }
+  const now = store.clock.now();
+  if (!writeFlowChange(store, stored, change(now), now)) {
+    return { applied: false, code: "persist_failed", current: copy(stored.record) };
+  }
+  return { applied: true, flow: copy(stored.record) };
+}
+
+function isTerminalFlow(record: TaskFlowRecord): boolean {
+  return TERMINAL_FLOW_STATUSES.includes(record.status);
+}
+
+// ---------------------------------------------------------------------------
+// cancel
+
+function cancelFlow(store: MemoryStore, owner: string, flowId: string): CancelResult {
+  const stored = ownedFlow(store, owner, flowId);
+  if (!stored) return { found: false, cancelled: false, reason: "Flow not found." };
+  const refuse = (reason: string): CancelResult => ({
+    found: true,
+    cancelled: false,
+    reason,
+    flow: copy(stored.record),
+    tasks: copy(flowTasks(store, flowId)),
+  });
+  if (isTerminalFlow(stored.record)) return refuse(`Flow is already ${stored.record.status}.`);
+  const now = store.clock.now();
+  // Like the reference, cancel first records the request (its own revision), then ends the flow.
+  if (stored.record.cancelRequestedAt == null) {
+    if (!writeFlowChange(store, stored, { set: { cancelRequestedAt: now } }, now)) {
+      return refuse("Flow persistence failed.");
+    }
+  }
+  if (!settleActiveTasks(store, flowId, now)) return refuse("One or more child tasks are still active.");
+  if (!writeFlowChange(store, stored, cancelledChange(now), now)) return refuse("Flow persistence failed.");
+  return { found: true, cancelled: true, flow: copy(stored.record), tasks: copy(flowTasks(store, flowId)) };
+}
+
+/**
+ * An embedded store has no live runs to stop, so it cancels its own queued and running
+ * records (one write). The reference would wait forever here ("We go further").
+ */
+function settleActiveTasks(store: MemoryStore, flowId: string, now: number): boolean {
+  const active = flowTasks(store, flowId).filter((task) => task.status === "queued" || task.status === "running");
+  if (active.length === 0) return true;
+  return write(store, () => {
+    for (const task of active) {
+      store.tasks.set(task.taskId, { ...task, status: "cancelled", endedAt: now, lastEventAt: now });
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// runTask
+
+function runTaskRefusal(record: TaskFlowRecord): string | undefined {
+  if (record.syncMode !== "managed") return "Flow does not accept managed child tasks.";
+  if (record.cancelRequestedAt != null) return "Flow cancellation has already been requested.";
+  if (isTerminalFlow(record)) return `Flow is already ${record.status}.`;
+  return undefined;
+}
+
+/** A retry names the same run: same `runId`, runtime, flow and child session. */
+function findRetriedTask(store: MemoryStore, flowId: string, params: RunTaskParams): TaskRecord | undefined {
+  if (!params.runId) return undefined;
+  return flowTasks(store, flowId).find(
+    (task) =>
+      task.runId === params.runId &&
+      task.runtime === params.runtime &&
+      task.childSessionKey === params.childSessionKey,
+  );
+}
+
+/** `agent:<agentId>:...` names the agent a session belongs to. */
+function agentIdOfSessionKey(sessionKey: string): string | undefined {
+  return /^agent:([^:]+)(?::|$)/.exec(sessionKey)?.[1];
+}
+
+function optionalText<K extends string>(key: K, value: string | null | undefined): Partial<Record<K, string>> {
+  return typeof value === "string" ? ({ [key]: value } as Record<K, string>) : {};
+}
+
+/**
+ * Records what the caller says: embedded stores have no agent runs, so a
+ * `childSessionKey` is taken as given and nothing is started.
+ */
+function newTaskRecord(store: MemoryStore, flow: TaskFlowRecord, params: RunTaskParams): TaskRecord {
+  const now = store.clock.now();
+  const running = params.status === "running";
+  // Run timing only belongs to running tasks; a running task dates from when it started.
+  const startedAt = running ? (params.startedAt ?? now) : undefined;
+  const createdAt = startedAt ?? now;
+  const agentId = params.agentId ?? agentIdOfSessionKey(flow.ownerKey);
+  return {
+    taskId: store.generateId(),
+    runtime: params.runtime,
+    ownerKey: flow.ownerKey,
+    requesterSessionKey: flow.ownerKey,
+    scopeKind: "session",
+    parentFlowId: flow.flowId,
+    ...optionalText("sourceId", params.sourceId),
+    ...optionalText("childSessionKey", params.childSessionKey),
+    ...optionalText("parentTaskId", params.parentTaskId),
+    ...optionalText("agentId", agentId),
+    ...optionalText("runId", params.runId),
+    ...optionalText("label", params.label),
+    task: params.task,
+    status: running ? "running" : "queued",
+    deliveryStatus: "pending",
+    notifyPolicy: params.notifyPolicy ?? "done_only",
+    createdAt,
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    lastEventAt: running ? (params.lastEventAt ?? createdAt) : createdAt,
+    ...(running ? optionalText("progressSummary", params.progressSummary) : {}),
+  };
+}
+
+function runTask(store: MemoryStore, owner: string, params: RunTaskParams): RunTaskResult {
+  const stored = ownedFlow(store, owner, params.flowId);
+  if (!stored) return { created: false, found: false, reason: "Flow not found." };
+  const refusal = runTaskRefusal(stored.record);
+  if (refusal) return { created: false, found: true, reason: refusal, flow: copy(stored.record) };
+  const retried = findRetriedTask(store, stored.record.flowId, params);
+  if (retried) return { created: true, flow: copy(stored.record), task: copy(retried) };
+  const task = newTaskRecord(store, stored.record, params);
+  // Recording a child does not touch the flow, so its revision stays put.
+  if (!write(store, () => store.tasks.set(task.taskId, task))) {
+    return { created: false, found: true, reason: "Task persistence failed.", flow: copy(stored.record) };
+  }
+  return { created: true, flow: copy(stored.record), task: copy(task) };
+}

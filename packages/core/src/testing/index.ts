@@ -1,0 +1,9 @@
+// `@taskflow-webhooks/core/testing`: what backend authors and integrators test with.
+// Imports vitest (an optional peer dependency), so it is kept apart from the main entry.
+export {
+  describeTaskFlowConformance,
+  type ConformanceBackend,
+  type ConformanceFactory,
+  type ConformanceOptions,
+} from "./conformance.js";
+export { createManualClock, type ManualClock } from "./manual-clock.js";
