@@ -266,7 +266,7 @@ function setWaitingChange(params: SetWaitingParams): FlowChange {
   // Only the given blocked fields decide the status, not ones already on the flow.
   const blocked = isNonEmptyText(params.blockedTaskId) || isNonEmptyText(params.blockedSummary);
   return mergeChanges(
-    { set: { status: blocked ? "blocked" : "waiting" } },
+    { set: { status: blocked ? "blocked" : "waiting" }, remove: ["endedAt"] },
     givenText(params, ["currentStep", ...BLOCKED_FIELDS]),
     givenJson(params, ["stateJson", "waitJson"]),
   );

@@ -764,7 +764,7 @@ function describeCancel(h: GetHarness): void {
       const queued = await expectTaskCreated(h().alice, { flowId: flow.flowId });
       const running = await expectTaskCreated(h().alice, { flowId: flow.flowId, runtime: "acp", status: "running" });
       const other = await createFlow(h().alice);
-      const untouched = await expectTaskCreated(h().alice, { flowId: other.flowId });
+      await expectTaskCreated(h().alice, { flowId: other.flowId });
       const now = tick(h());
       const result = await h().alice.cancel({ flowId: flow.flowId });
       expect(result).toMatchObject({ found: true, cancelled: true });
@@ -779,8 +779,8 @@ function describeCancel(h: GetHarness): void {
         failures: 0,
         byStatus: { cancelled: 2, queued: 0, running: 0 },
       });
+      // Another flow's children are not touched.
       expect(await h().alice.getTaskSummary(other.flowId)).toMatchObject({ total: 1, byStatus: { queued: 1 } });
-      expect(untouched.status).toBe("queued");
     });
 
     it.each(["succeeded", "failed"] as const)("refuses a %s flow and changes nothing", async (status) => {
