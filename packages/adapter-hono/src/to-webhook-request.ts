@@ -1,0 +1,41 @@
+// Hono Context → core WebhookRequest. On @hono/node-server the core gets Node's own
+// IncomingMessage (headers record, raw body stream, socket address); on other runtimes the
+// Fetch request's headers and body stream. The body is never read here.
+import type { Context } from "hono";
+import type { WebhookRequest } from "@taskflow-webhooks/core";
+
+/** Returns the socket peer address for runtimes other than @hono/node-server. */
+export type RemoteAddressOf = (c: Context) => string | undefined;
+
+interface NodeBindings {
+  incoming: import("node:http").IncomingMessage;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function toWebhookRequest(c: Context, remoteAddressOf?: RemoteAddressOf): WebhookRequest {
+  const incoming = nodeIncoming(c);
+  return {
+    method: c.req.method,
+    // The raw request target's path (no percent-decoding, unlike `c.req.path`).
+    path: targetPath(c.req.url),
+    headers: incoming ? incoming.headers : c.req.raw.headers,
+    remoteAddress: remoteAddressOf ? remoteAddressOf(c) : incoming?.socket?.remoteAddress,
+    body: incoming
+      ? { kind: "node", stream: incoming }
+      : c.req.raw.body
+        ? { kind: "web", stream: c.req.raw.body }
+        : { kind: "bytes", bytes: EMPTY },
+  };
+}
+
+function nodeIncoming(c: Context): NodeBindings["incoming"] | undefined {
+  const env = c.env as Partial<NodeBindings> | undefined;
+  const incoming = env?.incoming;
+  return incoming && typeof incoming.on === "function" ? incoming : undefined;
+}
+
+function targetPath(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  return start === -1 ? "/" : url.slice(start);
+}

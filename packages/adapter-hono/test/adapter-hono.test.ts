@@ -1,0 +1,244 @@
+import { request as httpRequest } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { Hono } from "hono";
+import { webhookApp, webhookHandler } from "@taskflow-webhooks/adapter-hono";
+import { PATH, SECRET, demoHandler, jsonHeaders, listen, post, rawRequest, type Running } from "./support.js";
+
+const running: Running[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+});
+async function start(app: Hono) {
+  const r = await listen(app);
+  running.push(r);
+  return r;
+}
+
+function hostApp(mount: (app: Hono) => void): Hono {
+  const app = new Hono();
+  mount(app);
+  app.get("/", (c) => c.text("home"));
+  app.post("/plugins/webhooks/not-configured", (c) => c.text("host route"));
+  return app;
+}
+
+describe("mounting", () => {
+  it("as a sub-app: webhook routes answer, other paths fall through to the app's routes and 404", async () => {
+    const handler = demoHandler();
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
+
+    const created = await post(url + PATH, { action: "create_flow", goal: "ship" });
+    expect(created.status).toBe(200);
+    expect(created.json).toMatchObject({ ok: true, routeId: "demo", result: { created: true } });
+
+    expect(await (await fetch(url + "/")).text()).toBe("home");
+    const host = await post(url + "/plugins/webhooks/not-configured", {});
+    expect(host.text).toBe("host route");
+    const missing = await fetch(url + "/nowhere");
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toBe("404 Not Found");
+  });
+
+  it("as a handler for a single path (app.all, so other methods get 405)", async () => {
+    const handler = demoHandler({ routes: { x: { path: "/hooks/x", sessionKey: "agent:main:main", secret: SECRET } } });
+    const { url } = await start(hostApp((app) => app.all("/hooks/x", webhookHandler(handler))));
+
+    const listed = await post(url + "/hooks/x", { action: "list_flows" });
+    expect(listed.status).toBe(200);
+    expect(listed.json).toEqual({ ok: true, routeId: "x", result: { flows: [] } });
+    const get = await fetch(url + "/hooks/x");
+    expect(get.status).toBe(405);
+    expect(await (await fetch(url + "/")).text()).toBe("home");
+  });
+
+  it("a handler mounted on a path that is not configured falls through to 404", async () => {
+    const handler = demoHandler();
+    const app = new Hono();
+    app.post("/hooks/unknown", webhookHandler(handler));
+    const { url } = await start(app);
+    const res = await post(url + "/hooks/unknown", { action: "list_flows" });
+    expect(res.status).toBe(404);
+    expect(res.text).toBe("404 Not Found");
+  });
+
+  it("as app.use middleware, in front of the app's own routes", async () => {
+    const handler = demoHandler();
+    const app = new Hono();
+    app.use(webhookHandler(handler));
+    app.get("/", (c) => c.text("home"));
+    const { url } = await start(app);
+    expect((await post(url + PATH, { action: "list_flows" })).status).toBe(200);
+    expect(await (await fetch(url + "/")).text()).toBe("home");
+  });
+});
+
+describe("transport rejections", () => {
+  it("405 with Allow: POST and a JSON envelope", async () => {
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(demoHandler()))));
+    const res = await fetch(url + PATH, { method: "PUT", headers: jsonHeaders(), body: "{}" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+    expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(await res.json()).toMatchObject({ ok: false, code: "method_not_allowed" });
+  });
+
+  it("415 for a non-JSON media type", async () => {
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(demoHandler()))));
+    const res = await post(url + PATH, { action: "list_flows" }, jsonHeaders({ "content-type": "text/plain" }));
+    expect(res.status).toBe(415);
+    expect(res.json).toMatchObject({ ok: false, code: "unsupported_media_type" });
+  });
+
+  it("401 for a wrong or missing secret, same answer", async () => {
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(demoHandler()))));
+    const wrong = await post(url + PATH, { action: "list_flows" }, jsonHeaders({ authorization: "Bearer nope" }));
+    const none = await post(url + PATH, { action: "list_flows" }, { "content-type": "application/json" });
+    expect(wrong.status).toBe(401);
+    expect(none.status).toBe(401);
+    expect(wrong.text).toBe(none.text);
+    const viaHeader = await post(url + PATH, { action: "list_flows" }, {
+      "content-type": "application/json",
+      "x-openclaw-webhook-secret": SECRET,
+    });
+    expect(viaHeader.status).toBe(200);
+  });
+
+  it("413 for an announced Content-Length over the limit: answered unread, connection closed", async () => {
+    const handler = demoHandler({
+      routes: { demo: { sessionKey: "agent:main:main", secret: SECRET, limits: { maxBodyBytes: 1024 } } },
+    });
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
+    const res = await rawRequest(url + PATH, {
+      headers: { ...jsonHeaders(), "content-length": "5000" },
+      write: (req) => req.flushHeaders(), // headers only; the body never comes
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.connection).toBe("close");
+    expect(JSON.parse(res.body)).toMatchObject({ ok: false, routeId: "demo", code: "payload_too_large" });
+    expect(res.closed).toBe(true);
+    expect(handler.inFlight()).toBe(0);
+  });
+
+  it("413 for a chunked body that grows past the limit: cut off, connection closed, no hang", async () => {
+    const handler = demoHandler({
+      routes: { demo: { sessionKey: "agent:main:main", secret: SECRET, limits: { maxBodyBytes: 4096 } } },
+    });
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
+    let timer: NodeJS.Timeout | undefined;
+    const started = Date.now();
+    const res = await rawRequest(url + PATH, {
+      headers: jsonHeaders(), // no content-length: chunked
+      write: (req) => {
+        req.write('{"action":"create_flow","goal":"');
+        timer = setInterval(() => req.write("x".repeat(512)), 5);
+        req.on("response", () => clearInterval(timer));
+        req.on("close", () => clearInterval(timer));
+      },
+    });
+    clearInterval(timer);
+    expect(res.status).toBe(413);
+    expect(res.headers.connection).toBe("close");
+    expect(res.closed).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(handler.inFlight()).toBe(0);
+  });
+
+  it("a client that leaves mid-body gets nothing and releases its in-flight slot", async () => {
+    const handler = demoHandler();
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
+    await new Promise<void>((resolve) => {
+      const req = rawRequestRaw(url + PATH);
+      req.on("error", () => resolve());
+      req.write('{"action":');
+      setTimeout(() => req.destroy(), 50);
+    });
+    await waitFor(() => handler.inFlight() === 0);
+    expect((await post(url + PATH, { action: "list_flows" })).status).toBe(200);
+  });
+
+  it("429 with Retry-After and RateLimit-* headers; successes carry RateLimit-* too", async () => {
+    const handler = demoHandler({
+      routes: { demo: { sessionKey: "agent:main:main", secret: SECRET, limits: { rateLimit: { windowMs: 60_000, max: 2 } } } },
+    });
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
+    const first = await post(url + PATH, { action: "list_flows" });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("ratelimit-limit")).toBe("2");
+    expect(first.headers.get("ratelimit-remaining")).toBe("1");
+    await post(url + PATH, { action: "list_flows" });
+    const limited = await post(url + PATH, { action: "list_flows" });
+    expect(limited.status).toBe(429);
+    expect(limited.json).toMatchObject({ ok: false, code: "rate_limited" });
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(limited.headers.get("ratelimit-limit")).toBe("2");
+    expect(limited.headers.get("ratelimit-remaining")).toBe("0");
+    expect(Number(limited.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+  });
+});
+
+describe("actions over HTTP", () => {
+  it("create → get → set_waiting → finish", async () => {
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(demoHandler()))));
+    const hook = url + PATH;
+    const created = await post(hook, { action: "create_flow", goal: "Ship it", currentStep: "start" });
+    expect(created.status).toBe(200);
+    const flow = created.json.result.flow;
+    expect(flow).toMatchObject({ goal: "Ship it", status: "queued", revision: 0, controllerId: "webhooks/demo" });
+    expect(flow).not.toHaveProperty("ownerKey");
+
+    const got = await post(hook, { action: "get_flow", flowId: flow.flowId });
+    expect(got.json.result.flow).toEqual(flow);
+
+    const waiting = await post(hook, {
+      action: "set_waiting",
+      flowId: flow.flowId,
+      expectedRevision: 0,
+      waitJson: { for: "approval" },
+    });
+    expect(waiting.status).toBe(200);
+    expect(waiting.json.result).toMatchObject({ applied: true, flow: { status: "waiting", revision: 1, waitJson: { for: "approval" } } });
+
+    const stale = await post(hook, { action: "finish_flow", flowId: flow.flowId, expectedRevision: 0 });
+    expect(stale.status).toBe(409);
+    expect(stale.json).toMatchObject({ code: "revision_conflict", result: { applied: false, current: { revision: 1 } } });
+
+    const finished = await post(hook, { action: "finish_flow", flowId: flow.flowId, expectedRevision: 1, stateJson: { done: true } });
+    expect(finished.status).toBe(200);
+    expect(finished.json.result.flow).toMatchObject({ status: "succeeded", revision: 2, stateJson: { done: true } });
+    expect(finished.text).not.toContain("agent:main:main");
+    expect(finished.text).not.toContain(SECRET);
+  });
+});
+
+describe("client address", () => {
+  const limited = { demo: { sessionKey: "agent:main:main", secret: SECRET, limits: { rateLimit: { max: 1 } } } };
+  const fromClient = (url: string, address: string) =>
+    post(url + PATH, { action: "list_flows" }, jsonHeaders({ "x-forwarded-for": address }));
+
+  it("X-Forwarded-For keys the limits when the socket peer is a trusted proxy", async () => {
+    const handler = demoHandler({ routes: limited, trustedProxies: ["127.0.0.1"] });
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
+    expect((await fromClient(url, "203.0.113.1")).status).toBe(200);
+    expect((await fromClient(url, "203.0.113.2")).status).toBe(200);
+    expect((await fromClient(url, "203.0.113.1")).status).toBe(429);
+  });
+
+  it("X-Forwarded-For is ignored from an untrusted peer", async () => {
+    const handler = demoHandler({ routes: limited, trustedProxies: ["10.0.0.0/8"] });
+    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
+    expect((await fromClient(url, "203.0.113.1")).status).toBe(200);
+    expect((await fromClient(url, "203.0.113.2")).status).toBe(429);
+  });
+});
+
+function rawRequestRaw(url: string) {
+  return httpRequest(url, { method: "POST", headers: { ...jsonHeaders(), "content-length": "100" } });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 2_000) {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
