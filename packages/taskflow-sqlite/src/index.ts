@@ -1,0 +1,9 @@
+// @taskflow-webhooks/taskflow-sqlite: the durable TaskFlow store on one SQLite file.
+export {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  openSqliteTaskFlowStore,
+  type SqliteBoundTaskFlow,
+  type SqliteTaskFlowStore,
+  type SqliteTaskFlowStoreOptions,
+} from "./sqlite-store.js";
+export { SCHEMA_VERSION, SqliteTaskFlowSchemaError } from "./schema.js";

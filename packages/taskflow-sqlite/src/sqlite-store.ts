@@ -1,0 +1,370 @@
+// The durable TaskFlow store: one SQLite file in WAL mode, every write one
+// `BEGIN IMMEDIATE` transaction that re-reads the flow and checks owner, mode and revision
+// under the write lock. Two processes (or two connections) on one file therefore never
+// both apply a change at one revision: the second waits for the lock (busy_timeout), then
+// sees the new revision and answers `revision_conflict`.
+//
+// Behaviour matches the core's memory runtime exactly (same revisions, same keys, same
+// reason texts); shared/spec/taskflow.md is the authority.
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import {
+  systemClock,
+  type BoundTaskFlow,
+  type CancelResult,
+  type Clock,
+  type CreateManagedFlowParams,
+  type MutationResult,
+  type RunTaskParams,
+  type RunTaskResult,
+  type TaskFlowRecord,
+  type TaskFlowRuntime,
+  type TaskRecord,
+  type TaskSummary,
+} from "@taskflow-webhooks/core";
+import {
+  applyChange,
+  cancelledChange,
+  cancelledTask,
+  failChange,
+  finishChange,
+  isActiveTask,
+  isTerminalFlow,
+  newManagedFlow,
+  newTaskRecord,
+  requestCancelChange,
+  resumeChange,
+  runTaskRefusal,
+  setWaitingChange,
+  summarizeCounts,
+  type FlowChange,
+} from "./flow-changes.js";
+import { flowTable, insertSql, taskTable, updateSetSql } from "./record-columns.js";
+import { migrate } from "./schema.js";
+
+export interface SqliteTaskFlowStoreOptions {
+  /** Database file, created (with missing parent directories) if absent. `":memory:"`: a throwaway store. */
+  path: string;
+  /** Source of every timestamp. Default: the system clock. */
+  clock?: Clock;
+  /** Source of flow and task ids. Default: `crypto.randomUUID()`. */
+  generateId?: () => string;
+  /**
+   * `"full"` (default): an acknowledged write survives a crash of the process and a power
+   * loss. `"normal"`: survives a crash of the process; the last writes before a power
+   * loss may roll back. Faster on slow disks.
+   */
+  synchronous?: "full" | "normal";
+  /** How long a write waits for another connection's lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * The bound handle of this store: the port's `BoundTaskFlow`, answering synchronously
+ * (better-sqlite3 is synchronous) and always with `tryCreateManaged`.
+ */
+export type SqliteBoundTaskFlow = { readonly sessionKey: string } & {
+  [K in Exclude<keyof BoundTaskFlow, "sessionKey">]-?: (
+    ...args: Parameters<NonNullable<BoundTaskFlow[K]>>
+  ) => Awaited<ReturnType<NonNullable<BoundTaskFlow[K]>>>;
+};
+
+export interface SqliteTaskFlowStore extends TaskFlowRuntime {
+  bindSession(params: { sessionKey: string }): SqliteBoundTaskFlow;
+  /** Closes the file. Later calls fail like a storage failure (reads throw). Idempotent. */
+  close(): void;
+  /** The file is open and answers a query. */
+  isHealthy(): boolean;
+  /** The schema version of the open file (`PRAGMA user_version`). */
+  readonly schemaVersion: number;
+  /**
+   * Test hook: stores a flow record exactly as given (a copy), replacing one with the
+   * same `flowId`. Reaches states the port cannot create, e.g. a `task_mirrored` flow
+   * (the `not_managed` paths) or a `lost` one. The conformance kit calls it.
+   */
+  seedUnmanagedFlow(record: TaskFlowRecord): void;
+  /** Test hook: stores a task record exactly as given (a copy), replacing one with the same `taskId`. */
+  seedTask(record: TaskRecord): void;
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+type Row = Record<string, unknown>;
+type Statement = Database.Statement<unknown[], Row>;
+
+const TASK_PERSIST_FAILED = "Task persistence failed.";
+const FLOW_PERSIST_FAILED = "Flow persistence failed.";
+
+/** Opens (creating and migrating if needed) a store on one SQLite file. */
+export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): SqliteTaskFlowStore {
+  const clock = options.clock ?? systemClock;
+  const generateId = options.generateId ?? randomUUID;
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const synchronous = options.synchronous ?? "full";
+  if (synchronous !== "full" && synchronous !== "normal") {
+    throw new TypeError(`synchronous must be "full" or "normal", not ${JSON.stringify(synchronous)}.`);
+  }
+
+  if (options.path !== ":memory:" && options.path !== "") mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path, { timeout: busyTimeoutMs });
+  let schemaVersion: number;
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    const journalMode = db.pragma("journal_mode = WAL", { simple: true });
+    if (journalMode !== "wal" && !db.memory) {
+      throw new Error(`${options.path}: could not switch to WAL mode (journal_mode is ${String(journalMode)}).`);
+    }
+    db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
+    schemaVersion = migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const sql = prepareStatements(db);
+
+  /** A failure of the file or the connection, as opposed to a bug in this code. */
+  const isStorageError = (error: unknown) => error instanceof Database.SqliteError || !db.open;
+
+  // better-sqlite3 transaction wrappers, built once: BEGIN … COMMIT, ROLLBACK if `work` throws.
+  const transaction = db.transaction(<T>(work: () => T): T => work());
+  /** Runs `work` holding the write lock for its whole duration (BEGIN IMMEDIATE). */
+  const inWriteTransaction = <T>(work: () => T): T => transaction.immediate(work) as T;
+  /** Runs `work` on one consistent snapshot (BEGIN DEFERRED: reads take no write lock). */
+  const inReadTransaction = <T>(work: () => T): T => transaction.deferred(work) as T;
+
+  // -- row helpers (callers hold a transaction or accept a snapshot read) -------------
+
+  const readFlow = (flowId: string): TaskFlowRecord | undefined => {
+    const row = sql.selectFlow.get(flowId);
+    return row ? flowTable.decode(row) : undefined;
+  };
+  const readOwnedFlow = (owner: string, flowId: string): TaskFlowRecord | undefined => {
+    const flow = readFlow(flowId);
+    return flow && flow.ownerKey === owner ? flow : undefined;
+  };
+  const readFlowTasks = (flowId: string): TaskRecord[] =>
+    sql.selectFlowTasks.all(flowId).map((row) => taskTable.decode(row));
+  const readNewestFlows = (owner: string): TaskFlowRecord[] =>
+    sql.selectOwnerFlows.all(owner).map((row) => flowTable.decode(row));
+  const readLatestFlow = (owner: string): TaskFlowRecord | undefined => {
+    const row = sql.selectLatestOwnerFlow.get(owner);
+    return row ? flowTable.decode(row) : undefined;
+  };
+
+  /** Writes one applied change; the revision in the WHERE clause is a second guard. */
+  const writeChange = (flow: TaskFlowRecord, change: FlowChange, now: number): TaskFlowRecord => {
+    const next = applyChange(flow, change, now);
+    const result = sql.updateFlow.run({ ...flowTable.encode(next), expected_revision: flow.revision });
+    if (result.changes !== 1) throw new Error(`TaskFlow ${flow.flowId} changed inside its own write transaction.`);
+    return next;
+  };
+
+  /** Best-effort read for a failure answer: the file may be unreadable too. */
+  const tryRead = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if (isStorageError(error)) return undefined;
+      throw error;
+    }
+  };
+
+  const insertFlow = (record: TaskFlowRecord) => sql.insertFlow.run(flowTable.encode(record));
+
+  // -- operations ---------------------------------------------------------------------
+
+  function createManagedFlow(owner: string, params: CreateManagedFlowParams): TaskFlowRecord {
+    return inWriteTransaction(() => {
+      const flow = newManagedFlow(params, { flowId: generateId(), ownerKey: owner, now: clock.now() });
+      insertFlow(flow);
+      return readFlow(flow.flowId)!;
+    });
+  }
+
+  function mutateFlow(
+    owner: string,
+    params: { flowId: string; expectedRevision: number },
+    change: (now: number) => FlowChange,
+  ): MutationResult {
+    try {
+      return inWriteTransaction((): MutationResult => {
+        const flow = readOwnedFlow(owner, params.flowId);
+        if (!flow) return { applied: false, code: "not_found" };
+        if (flow.syncMode !== "managed") return { applied: false, code: "not_managed", current: flow };
+        if (flow.revision !== params.expectedRevision) return { applied: false, code: "revision_conflict", current: flow };
+        const now = clock.now();
+        writeChange(flow, change(now), now);
+        return { applied: true, flow: readFlow(flow.flowId)! };
+      });
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+      const current = tryRead(() => readOwnedFlow(owner, params.flowId));
+      return current ? { applied: false, code: "persist_failed", current } : { applied: false, code: "persist_failed" };
+    }
+  }
+
+  function cancelFlow(owner: string, flowId: string): CancelResult {
+    try {
+      return inWriteTransaction((): CancelResult => {
+        const flow = readOwnedFlow(owner, flowId);
+        if (!flow) return { found: false, cancelled: false, reason: "Flow not found." };
+        if (isTerminalFlow(flow)) {
+          return { found: true, cancelled: false, reason: `Flow is already ${flow.status}.`, flow, tasks: readFlowTasks(flowId) };
+        }
+        const now = clock.now();
+        // Like the reference: record the request (its own revision), then end the flow.
+        let current = flow;
+        if (current.cancelRequestedAt == null) current = writeChange(current, requestCancelChange(now), now);
+        for (const task of readFlowTasks(flowId)) {
+          if (isActiveTask(task)) sql.updateTask.run(taskTable.encode(cancelledTask(task, now)));
+        }
+        writeChange(current, cancelledChange(now), now);
+        return { found: true, cancelled: true, flow: readFlow(flowId)!, tasks: readFlowTasks(flowId) };
+      });
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+      // Nothing was written (the transaction rolled back). Whether the flow exists may be
+      // unknown when the file cannot be read; the reason names the storage failure.
+      const flow = tryRead(() => readOwnedFlow(owner, flowId));
+      const tasks = flow ? tryRead(() => readFlowTasks(flowId)) : undefined;
+      return { found: true, cancelled: false, reason: FLOW_PERSIST_FAILED, ...(flow && { flow }), ...(tasks && { tasks }) };
+    }
+  }
+
+  function runTask(owner: string, params: RunTaskParams): RunTaskResult {
+    try {
+      return inWriteTransaction((): RunTaskResult => {
+        const flow = readOwnedFlow(owner, params.flowId);
+        if (!flow) return { created: false, found: false, reason: "Flow not found." };
+        const refusal = runTaskRefusal(flow);
+        if (refusal) return { created: false, found: true, reason: refusal, flow };
+        // A retry names the same run: same runId, runtime, flow and child session.
+        if (params.runId) {
+          const retried = sql.selectRetriedTask.get(flow.flowId, params.runtime, params.runId, params.childSessionKey ?? null);
+          if (retried) return { created: true, flow, task: taskTable.decode(retried) };
+        }
+        // Recording a child does not touch the flow, so its revision stays put.
+        const task = newTaskRecord(flow, params, { taskId: generateId(), now: clock.now() });
+        sql.insertTask.run(taskTable.encode(task));
+        return { created: true, flow, task: taskTable.decode(sql.selectTask.get(task.taskId)!) };
+      });
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+      const flow = tryRead(() => readOwnedFlow(owner, params.flowId));
+      return { created: false, found: true, reason: TASK_PERSIST_FAILED, ...(flow && { flow }) };
+    }
+  }
+
+  function taskSummary(owner: string, flowId: string): TaskSummary | undefined {
+    // One read transaction, so the flow check and the counts see one snapshot.
+    return inReadTransaction(() => {
+      if (!readOwnedFlow(owner, flowId)) return undefined;
+      return summarizeCounts(sql.countFlowTasks.all(flowId) as Array<{ status: string; runtime: string; n: number }>);
+    });
+  }
+
+  function bindSession({ sessionKey }: { sessionKey: string }): SqliteBoundTaskFlow {
+    // An empty owner would make every unowned lookup match: a caller bug, not a state.
+    if (typeof sessionKey !== "string" || sessionKey.trim() === "") {
+      throw new TypeError("bindSession requires a non-empty sessionKey.");
+    }
+    const owner = sessionKey;
+    return {
+      sessionKey,
+      createManaged(params) {
+        try {
+          return createManagedFlow(owner, params);
+        } catch (error) {
+          if (isStorageError(error)) throw new Error("TaskFlow persistence failed.", { cause: error });
+          throw error;
+        }
+      },
+      tryCreateManaged(params) {
+        try {
+          return createManagedFlow(owner, params);
+        } catch (error) {
+          if (isStorageError(error)) return null;
+          throw error;
+        }
+      },
+      get: (flowId) => readOwnedFlow(owner, flowId),
+      list: () => readNewestFlows(owner),
+      findLatest: () => readLatestFlow(owner),
+      resolve(token) {
+        const direct = readOwnedFlow(owner, token);
+        if (direct) return direct;
+        // The owner's own session key names its latest flow; any other key names nothing.
+        return token.trim() === owner.trim() ? readLatestFlow(owner) : undefined;
+      },
+      getTaskSummary: (flowId) => taskSummary(owner, flowId),
+      setWaiting: (params) => mutateFlow(owner, params, () => setWaitingChange(params)),
+      resume: (params) => mutateFlow(owner, params, () => resumeChange(params)),
+      finish: (params) => mutateFlow(owner, params, (now) => finishChange(params, now)),
+      fail: (params) => mutateFlow(owner, params, (now) => failChange(params, now)),
+      requestCancel: (params) => mutateFlow(owner, params, requestCancelChange),
+      cancel: ({ flowId }) => cancelFlow(owner, flowId),
+      runTask: (params) => runTask(owner, params),
+    };
+  }
+
+  return {
+    bindSession,
+    close() {
+      if (db.open) db.close();
+    },
+    isHealthy() {
+      if (!db.open) return false;
+      try {
+        return sql.health.get() !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    get schemaVersion() {
+      return schemaVersion;
+    },
+    seedUnmanagedFlow(record) {
+      inWriteTransaction(() => {
+        // Like the reference, a replaced flow counts as newly inserted for list() ties.
+        sql.deleteFlow.run(record.flowId);
+        insertFlow(record);
+      });
+    },
+    seedTask(record) {
+      sql.upsertTask.run(taskTable.encode(record));
+    },
+  };
+}
+
+function prepareStatements(db: Database.Database) {
+  const prepare = (source: string) => db.prepare(source) as Statement;
+  const taskColumns = taskTable.columns.map((c) => c.column);
+  return {
+    health: prepare("SELECT 1 AS ok"),
+    selectFlow: prepare("SELECT * FROM flows WHERE flow_id = ?"),
+    selectOwnerFlows: prepare("SELECT * FROM flows WHERE owner_key = ? ORDER BY created_at DESC, seq DESC"),
+    selectLatestOwnerFlow: prepare("SELECT * FROM flows WHERE owner_key = ? ORDER BY created_at DESC, seq DESC LIMIT 1"),
+    insertFlow: prepare(insertSql(flowTable)),
+    updateFlow: prepare(`${updateSetSql(flowTable)} WHERE flow_id = @flow_id AND revision = @expected_revision`),
+    deleteFlow: prepare("DELETE FROM flows WHERE flow_id = ?"),
+    selectTask: prepare("SELECT * FROM tasks WHERE task_id = ?"),
+    selectFlowTasks: prepare("SELECT * FROM tasks WHERE parent_flow_id = ? ORDER BY seq"),
+    selectRetriedTask: prepare(
+      "SELECT * FROM tasks WHERE parent_flow_id = ? AND runtime = ? AND run_id = ? AND child_session_key IS ? ORDER BY seq LIMIT 1",
+    ),
+    countFlowTasks: prepare(
+      "SELECT status, runtime, count(*) AS n FROM tasks WHERE parent_flow_id = ? GROUP BY status, runtime",
+    ),
+    insertTask: prepare(insertSql(taskTable)),
+    updateTask: prepare(`${updateSetSql(taskTable)} WHERE task_id = @task_id`),
+    // Replacing a task keeps its place (seq) in the flow's task order, like a Map.set.
+    upsertTask: prepare(
+      `${insertSql(taskTable)} ON CONFLICT (task_id) DO UPDATE SET ${[...taskColumns, "null_fields", "extra_json"]
+        .map((n) => `${n} = excluded.${n}`)
+        .join(", ")}`,
+    ),
+  };
+}

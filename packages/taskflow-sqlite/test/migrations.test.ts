@@ -1,0 +1,115 @@
+// The schema is versioned in `PRAGMA user_version`; reopening keeps the data, and a file
+// written by a newer version (or by another application) is refused untouched.
+import { SCHEMA_VERSION, SqliteTaskFlowSchemaError, openSqliteTaskFlowStore } from "../src/index.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tempDatabase, type TempDatabase } from "./temp-db.js";
+
+const SESSION = "agent:main:webhooks:alpha";
+
+let file: TempDatabase;
+beforeEach(() => {
+  file = tempDatabase();
+});
+afterEach(() => file.remove());
+
+function inspect<T>(read: (db: Database.Database) => T): T {
+  const db = new Database(file.path, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+describe("schema and migrations", () => {
+  it("creates a WAL-mode file at the current schema version", () => {
+    const store = openSqliteTaskFlowStore({ path: file.path });
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(store.isHealthy()).toBe(true);
+    store.close();
+    expect(inspect((db) => db.pragma("user_version", { simple: true }))).toBe(SCHEMA_VERSION);
+    expect(inspect((db) => db.pragma("journal_mode", { simple: true }))).toBe("wal");
+    expect(inspect((db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all())).toEqual(
+      expect.arrayContaining(["flows", "tasks"]),
+    );
+  });
+
+  it("reopening an existing file keeps every flow, task, revision and order", () => {
+    const first = openSqliteTaskFlowStore({ path: file.path });
+    const flows = first.bindSession({ sessionKey: SESSION });
+    const a = flows.createManaged({ controllerId: "c", goal: "a", stateJson: { n: 1 }, waitJson: null });
+    const b = flows.createManaged({ controllerId: "c", goal: "b" });
+    flows.setWaiting({ flowId: a.flowId, expectedRevision: 0, blockedSummary: "human" });
+    flows.runTask({ flowId: b.flowId, runtime: "cron", task: "t", runId: "r1" });
+    flows.cancel({ flowId: b.flowId });
+    const before = {
+      list: flows.list(),
+      summaryA: flows.getTaskSummary(a.flowId),
+      summaryB: flows.getTaskSummary(b.flowId),
+    };
+    first.close();
+
+    const second = openSqliteTaskFlowStore({ path: file.path });
+    try {
+      expect(second.schemaVersion).toBe(SCHEMA_VERSION);
+      const again = second.bindSession({ sessionKey: SESSION });
+      expect({
+        list: again.list(),
+        summaryA: again.getTaskSummary(a.flowId),
+        summaryB: again.getTaskSummary(b.flowId),
+      }).toStrictEqual(before);
+      expect(again.get(a.flowId)).toMatchObject({ revision: 1, status: "blocked", blockedSummary: "human" });
+      expect(again.get(b.flowId)).toMatchObject({ revision: 2, status: "cancelled", waitJson: null });
+    } finally {
+      second.close();
+    }
+  });
+
+  it("migrates an empty SQLite file (user_version 0)", () => {
+    new Database(file.path).close();
+    const store = openSqliteTaskFlowStore({ path: file.path });
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    store.close();
+  });
+
+  it("refuses a file with a newer schema version, with a clear error, and leaves it untouched", () => {
+    const store = openSqliteTaskFlowStore({ path: file.path });
+    const flow = store.bindSession({ sessionKey: SESSION }).createManaged({ controllerId: "c", goal: "g" });
+    store.close();
+    const db = new Database(file.path);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+
+    const open = () => openSqliteTaskFlowStore({ path: file.path });
+    expect(open).toThrow(SqliteTaskFlowSchemaError);
+    expect(open).toThrow(
+      `schema version ${SCHEMA_VERSION + 1} is newer than the newest this version of @taskflow-webhooks/taskflow-sqlite knows (${SCHEMA_VERSION})`,
+    );
+    expect(inspect((d) => d.pragma("user_version", { simple: true }))).toBe(SCHEMA_VERSION + 1);
+    expect(inspect((d) => d.prepare("SELECT flow_id FROM flows").pluck().all())).toEqual([flow.flowId]);
+  });
+
+  it("refuses a database of another application", () => {
+    const db = new Database(file.path);
+    db.pragma("application_id = 42");
+    db.exec("CREATE TABLE other (x)");
+    db.close();
+    expect(() => openSqliteTaskFlowStore({ path: file.path })).toThrow(/not a TaskFlow database/);
+    expect(inspect((d) => d.pragma("user_version", { simple: true }))).toBe(0);
+  });
+
+  it("creates missing parent directories", () => {
+    const nested = join(file.dir, "a", "b", "taskflow.sqlite");
+    const store = openSqliteTaskFlowStore({ path: nested });
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    store.close();
+    expect(existsSync(nested)).toBe(true);
+  });
+
+  it("rejects an unknown synchronous option", () => {
+    expect(() => openSqliteTaskFlowStore({ path: file.path, synchronous: "off" as "full" })).toThrow(TypeError);
+  });
+});
