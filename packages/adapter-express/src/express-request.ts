@@ -1,0 +1,64 @@
+// Translates an Express 4/5 request into the core's WebhookRequest without reading the body.
+// The raw stream goes to the core whenever it is still unread, so the route's byte limit,
+// read timeout and "authenticate before any body byte" hold. If a body parser mounted
+// earlier already consumed it, its `req.body` is handed over instead (its own limit applied)
+// and one warning per process recommends mounting the webhooks first.
+import type { IncomingMessage } from "node:http";
+import type { Logger, RequestBody, WebhookRequest } from "@taskflow-webhooks/core";
+
+/** The parts of an Express request the adapter reads (structural: no @types/express needed). */
+export interface ExpressRequestLike extends IncomingMessage {
+  originalUrl?: string;
+  body?: unknown;
+  ip?: string | undefined;
+  app?: { get(setting: string): unknown };
+  /** Set by body-parser 1.x (Express 4) once it has read the body. */
+  _body?: boolean;
+}
+
+export function toWebhookRequest(req: ExpressRequestLike, path: string, logger: Logger): WebhookRequest {
+  return {
+    method: req.method ?? "GET",
+    path,
+    headers: req.headers,
+    remoteAddress: req.socket.remoteAddress,
+    clientAddress: expressClientAddress(req),
+    body: consumedBody(req, logger) ?? { kind: "node", stream: req },
+  };
+}
+
+/**
+ * With `trust proxy` set on the app, Express already resolved the client (`req.ip`) and that
+ * identity keys both limits. Otherwise `undefined`: the core uses the socket peer (or its own
+ * `trustedProxies` option).
+ */
+function expressClientAddress(req: ExpressRequestLike): string | undefined {
+  const trust = req.app?.get("trust proxy");
+  if (trust === undefined || trust === false || !req.ip) return undefined;
+  // Same form as the core's own keys: `::ffff:203.0.113.7` → `203.0.113.7`.
+  return req.ip.startsWith("::ffff:") && req.ip.includes(".") ? req.ip.slice(7) : req.ip;
+}
+
+let warnedAboutParserOrder = false;
+
+/** What a body parser left behind, or `undefined` while the stream is still unread. */
+function consumedBody(req: ExpressRequestLike, logger: Logger): RequestBody | undefined {
+  // body-parser 1.x sets `_body`; 2.x leaves the stream ended (`complete && !readable`).
+  const consumed = req._body === true || req.readableEnded || (req.complete && !req.readable);
+  if (!consumed) return undefined;
+  if (!warnedAboutParserOrder) {
+    warnedAboutParserOrder = true;
+    logger.warn(
+      "taskflow-webhooks: a body parser read a webhook request before the webhook middleware; " +
+        "its own size limit applied and the body was read before authentication. Mount the " +
+        "webhook middleware before express.json()/express.raw()/express.text() to keep the " +
+        "route's byte limit, read timeout and auth-before-body guarantees.",
+    );
+  }
+  const value = req.body;
+  if (Buffer.isBuffer(value)) return { kind: "bytes", bytes: value };
+  if (typeof value === "string") return { kind: "text", text: value };
+  // Consumed by something that kept nothing: an empty body (400 invalid_json), never a hang.
+  if (value === undefined) return { kind: "text", text: "" };
+  return { kind: "parsed", value };
+}
