@@ -1,0 +1,128 @@
+// The standalone server's config file: the Gateway plugin's `routes` block (core schema,
+// unchanged) plus an optional `server` block. JSON or JSON5. Every problem is reported with
+// its exact config path; nothing starts until the whole file is valid.
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import JSON5 from "json5";
+import * as v from "valibot";
+import {
+  WebhooksConfigSchema,
+  createTrustedProxies,
+  parseWebhooksConfig,
+  type ConfigIssue,
+  type SecretProviderConfig,
+  type WebhooksConfig,
+} from "@taskflow-webhooks/core";
+
+const nonEmpty = v.pipe(v.string(), v.trim(), v.nonEmpty("must be a non-empty string"));
+const integer = (min: number, max: number) =>
+  v.pipe(v.number(), v.integer("must be an integer"), v.minValue(min, `must be >= ${min}`), v.maxValue(max, `must be <= ${max}`));
+
+const SecretProviderSchema = v.variant(
+  "source",
+  [
+    v.strictObject({ source: v.literal("env") }),
+    v.strictObject({
+      source: v.literal("file"),
+      path: nonEmpty,
+      mode: v.optional(v.picklist(["json", "singleValue"], "must be one of: json, singleValue")),
+    }),
+    v.strictObject({
+      source: v.literal("exec"),
+      command: nonEmpty,
+      args: v.optional(v.array(v.string())),
+      timeoutMs: v.optional(integer(1, 10 * 60_000)),
+      maxOutputBytes: v.optional(integer(1, 64 * 1024 * 1024)),
+    }),
+  ],
+  "must have source env, file or exec",
+);
+
+export const ServerSettingsSchema = v.strictObject({
+  port: v.optional(integer(0, 65_535)),
+  host: v.optional(nonEmpty),
+  /** SQLite file, relative to the config file's directory; `:memory:` for a throwaway store. */
+  db: v.optional(nonEmpty),
+  store: v.optional(v.picklist(["sqlite", "memory"], "must be one of: sqlite, memory")),
+  trustedProxies: v.optional(v.array(nonEmpty)),
+  secretProviders: v.optional(v.record(nonEmpty, SecretProviderSchema)),
+  shutdownTimeoutMs: v.optional(integer(0, 10 * 60_000)),
+});
+
+export const ServerConfigFileSchema = v.strictObject({
+  ...WebhooksConfigSchema.entries,
+  server: v.optional(ServerSettingsSchema),
+});
+
+export type ServerSettings = v.InferOutput<typeof ServerSettingsSchema>;
+
+export interface ServerConfig {
+  webhooks: WebhooksConfig;
+  server: ServerSettings & { secretProviders?: Record<string, SecretProviderConfig> };
+}
+
+export class ServerConfigError extends Error {
+  override name = "ServerConfigError";
+  constructor(
+    readonly issues: ConfigIssue[],
+    readonly file?: string,
+  ) {
+    super(`Invalid config${file ? ` in ${file}` : ""}:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`);
+  }
+}
+
+/**
+ * Validates a parsed config file. Relative `server.db` and file-provider paths resolve
+ * against `baseDir` (the config file's directory).
+ */
+export function parseServerConfig(input: unknown, baseDir = process.cwd(), file?: string): ServerConfig {
+  const parsed = v.safeParse(ServerConfigFileSchema, input ?? {});
+  if (!parsed.success) throw new ServerConfigError(parsed.issues.map(toConfigIssue), file);
+  const { server = {}, ...routes } = parsed.output;
+  const webhooks = parseWebhooksConfig(routes);
+  if (!webhooks.ok) throw new ServerConfigError(webhooks.issues, file);
+  try {
+    createTrustedProxies(server.trustedProxies);
+  } catch (error) {
+    throw new ServerConfigError([{ path: "server.trustedProxies", message: (error as Error).message }], file);
+  }
+  if (server.db !== undefined && server.db !== ":memory:") server.db = resolve(baseDir, server.db);
+  for (const provider of Object.values(server.secretProviders ?? {})) {
+    if (provider.source === "file") provider.path = resolve(baseDir, provider.path);
+  }
+  return { webhooks: webhooks.config, server };
+}
+
+export class ConfigFileError extends Error {
+  override name = "ConfigFileError";
+}
+
+/** Reads and validates a JSON/JSON5 config file. */
+export async function loadServerConfig(file: string): Promise<ServerConfig> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigFileError(
+      code === "ENOENT" ? `config file not found: ${path}` : `config file ${path} could not be read (${code ?? "error"})`,
+    );
+  }
+  let content: unknown;
+  try {
+    content = JSON5.parse(text);
+  } catch (error) {
+    throw new ServerConfigError([{ path: "(file)", message: `not valid JSON5: ${(error as Error).message}` }], path);
+  }
+  return parseServerConfig(content, dirname(path), path);
+}
+
+// Same wording as the core's own config errors.
+function toConfigIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
+  const path = (issue.path ?? []).map((p) => String(p.key)).join(".");
+  let message = issue.message;
+  if (issue.type === "strict_object" && issue.expected === "never") message = "unknown key";
+  else if (issue.received === "undefined" && issue.kind === "schema") message = "is required";
+  return { path: path || "(root)", message };
+}

@@ -1,0 +1,194 @@
+// The standalone server: one Hono app on @hono/node-server with the webhook routes, a
+// health check and a request log, over a SQLite (default) or memory TaskFlow store.
+// `close()` stops accepting, lets in-flight requests finish (bounded), then closes the store.
+import { mkdirSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { createAdaptorServer } from "@hono/node-server";
+import { Hono } from "hono";
+import { webhookApp } from "@taskflow-webhooks/adapter-hono";
+import {
+  createMemoryTaskFlowRuntime,
+  createNodeSecretResolver,
+  loadWebhookHandler,
+  type Clock,
+  type Logger,
+  type LogFields,
+  type TaskFlowRuntime,
+  type WebhookHandler,
+} from "@taskflow-webhooks/core";
+import { parseServerConfig, type ServerConfig } from "./config-file.js";
+import { rememberAnswer, requestLog, stdoutLogSink, type LogSink } from "./request-log.js";
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_DB = "./.data/taskflows.sqlite";
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** A TaskFlow store the server owns: closed on shutdown, asked by `/healthz`. */
+export type ServerStore = TaskFlowRuntime & { close?(): void; isHealthy?(): boolean };
+
+export interface StartServerOptions {
+  /** The config file's content (`{routes, server?}`), or an already validated ServerConfig. */
+  config: unknown;
+  /** Settings below win over `config.server`. */
+  port?: number;
+  host?: string;
+  /** SQLite file (relative to the working directory); `:memory:` for a throwaway database. */
+  db?: string;
+  store?: "sqlite" | "memory";
+  /** Use this store instead of opening one (tests, custom backends). Closed on shutdown if it has `close()`. */
+  taskFlow?: ServerStore;
+  /** Environment for `env` secrets. Default: `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Receives every structured log line. Default: JSON lines on stdout. */
+  log?: LogSink;
+  clock?: Clock;
+  shutdownTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  /** Base URL to reach the server (a wildcard host is shown as loopback). */
+  url: string;
+  port: number;
+  host: string;
+  handler: WebhookHandler;
+  /** Graceful shutdown; idempotent. */
+  close(): Promise<void>;
+}
+
+export class ServerStartError extends Error {
+  override name = "ServerStartError";
+}
+
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const config = isServerConfig(options.config) ? options.config : parseServerConfig(options.config);
+  const settings = config.server;
+  const log = options.log ?? stdoutLogSink;
+  const logger = logSinkLogger(log);
+  const host = options.host ?? settings.host ?? DEFAULT_HOST;
+  const port = options.port ?? settings.port ?? DEFAULT_PORT;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? settings.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+
+  const { store, description } = options.taskFlow
+    ? { store: options.taskFlow, description: { store: "custom" } }
+    : await openStore(options.store ?? settings.store ?? "sqlite", options.db ?? settings.db ?? DEFAULT_DB, options.clock);
+  let handler: WebhookHandler;
+  let server: Server;
+  try {
+    handler = await loadWebhookHandler({
+      config: config.webhooks,
+      taskFlow: store,
+      secretResolver: createNodeSecretResolver({ env: options.env ?? process.env, providers: settings.secretProviders ?? {} }),
+      logger,
+      trustedProxies: settings.trustedProxies ?? [],
+      ...(options.clock && { clock: options.clock }),
+    });
+    const app = new Hono();
+    app.use(requestLog(handler, log, () => performance.now()));
+    app.on(["GET", "HEAD"], "/healthz", (c) => {
+      const healthy = store.isHealthy?.() ?? true;
+      return c.json({ ok: healthy }, healthy ? 200 : 503);
+    });
+    app.route("/", webhookApp(handler, { onResponse: rememberAnswer }));
+    server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    await listen(server, port, host);
+  } catch (error) {
+    store.close?.();
+    throw error;
+  }
+
+  const actualPort = (server.address() as AddressInfo).port;
+  const url = `http://${displayHost(host)}:${actualPort}`;
+  log({
+    ts: new Date().toISOString(),
+    level: "info",
+    msg: "listening",
+    url,
+    routes: handler.routes.map((r) => `${r.id} ${r.path}${r.cold ? " (cold: no secret)" : ""}`).join(", "),
+    ...description,
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      log({ ts: new Date().toISOString(), level: "info", msg: "shutting down", inFlight: handler.inFlight() });
+      await drain(server, shutdownTimeoutMs);
+      store.close?.();
+      log({ ts: new Date().toISOString(), level: "info", msg: "stopped" });
+    })());
+
+  return { url, port: actualPort, host, handler, close };
+}
+
+async function openStore(kind: "sqlite" | "memory", db: string, clock?: Clock) {
+  if (kind === "memory") {
+    return { store: createMemoryTaskFlowRuntime(clock ? { clock } : {}) as ServerStore, description: { store: "memory" } };
+  }
+  const path = db === ":memory:" ? db : resolve(db);
+  // Flow data is private to the operator: a new directory is created owner-only.
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // Loaded only when used: the memory store needs no native module.
+  const { openSqliteTaskFlowStore } = await import("@taskflow-webhooks/taskflow-sqlite");
+  try {
+    return { store: openSqliteTaskFlowStore({ path, ...(clock && { clock }) }) as ServerStore, description: { store: "sqlite", db: path } };
+  } catch (error) {
+    throw new ServerStartError(`could not open the SQLite database ${path}: ${(error as Error).message}`);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      const where = `${host}:${port}`;
+      if (error.code === "EADDRINUSE") reject(new ServerStartError(`${where} is already in use (another server is listening there)`));
+      else if (error.code === "EACCES") reject(new ServerStartError(`no permission to listen on ${where}`));
+      else if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") reject(new ServerStartError(`cannot listen on ${where}: address not available`));
+      else reject(new ServerStartError(`cannot listen on ${where}: ${error.message}`));
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+}
+
+/** Stops accepting; waits for open requests up to `timeoutMs`, then cuts what is left. */
+function drain(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    // Keep-alive connections that finish a request while we wait are closed right away.
+    server.prependListener("request", (_req, res) => {
+      if (!res.headersSent) res.setHeader("connection", "close");
+    });
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function displayHost(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function logSinkLogger(sink: LogSink): Logger {
+  const line = (level: string) => (msg: string, fields?: LogFields) =>
+    sink({ ts: new Date().toISOString(), level, msg, ...fields });
+  return { info: line("info"), warn: line("warn"), error: line("error") };
+}
+
+function isServerConfig(config: unknown): config is ServerConfig {
+  return typeof config === "object" && config !== null && "webhooks" in config && "server" in config;
+}
