@@ -11,7 +11,7 @@ import { requestPathOf } from "./config/normalize-path.js";
 import { runAction } from "./actions/run-action.js";
 import { issueText, validateAction } from "./actions/validate.js";
 import { createInFlightTracker, type InFlightTracker } from "./limits/in-flight.js";
-import { createTrustedProxies, resolveClientAddress, type TrustedProxies } from "./limits/client-address.js";
+import { createTrustedProxies, resolveClientAddress, unmapIPv4, type TrustedProxies } from "./limits/client-address.js";
 import { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
 import { rateLimitHeaders } from "./limits/rate-limit-headers.js";
 import { systemClock, type Clock } from "./ports/clock.js";
@@ -20,6 +20,7 @@ import { silentLogger, type Logger } from "./ports/logger.js";
 import type { SecretResolver } from "./ports/secret-resolver.js";
 import { headerReader, type HeaderReader, type WebhookRequest } from "./request.js";
 import { buildRouteTable, type CompiledRoute, type RouteTable } from "./routes/route-table.js";
+import { createNodeSecretResolver } from "./secrets/node-secret-resolver.js";
 import { resolveRouteSecrets, type ResolvedRouteSecrets } from "./secrets/resolve-route-secrets.js";
 import { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
 import type { TaskFlowRuntime } from "./taskflow/types.js";
@@ -49,7 +50,10 @@ export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext
   }
 
   // 2. Fixed-window rate limit, before auth so unauthenticated floods are throttled too.
-  const client = request.clientAddress ?? resolveClientAddress(request.remoteAddress, header, ctx.trustedProxies);
+  const client =
+    request.clientAddress !== undefined
+      ? unmapIPv4(request.clientAddress)
+      : resolveClientAddress(request.remoteAddress, header, ctx.trustedProxies);
   const key = `${route.id}\n${client}`;
   const now = ctx.clock.now();
   const { windowMs, max } = route.limits.rateLimit;
@@ -210,12 +214,15 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   };
 }
 
-/** Validates config, resolves SecretRefs once, then builds the handler. */
+/**
+ * Validates config, resolves SecretRefs once, then builds the handler. Without a
+ * `secretResolver`, refs resolve from `process.env` only (file/exec need providers).
+ */
 export async function loadWebhookHandler(
   options: WebhookHandlerOptions & { secretResolver?: SecretResolver },
 ): Promise<WebhookHandler> {
   const config = isParsedConfig(options.config) ? options.config : assertWebhooksConfig(options.config);
-  const secrets = options.secrets ?? (await resolveRouteSecrets(config, options.secretResolver, options.logger));
+  const secrets = options.secrets ?? (await resolveRouteSecrets(config, options.secretResolver ?? createNodeSecretResolver(), options.logger));
   return createWebhookHandler({ ...options, config, secrets });
 }
 

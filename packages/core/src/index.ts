@@ -4,7 +4,8 @@ export { createWebhookHandler, handleWebhook, loadWebhookHandler } from "./handl
 export type { RouteInfo, WebhookContext, WebhookHandler, WebhookHandlerOptions } from "./handler.js";
 export type { HeaderInput, WebhookRequest } from "./request.js";
 export type { NodeReadableLike, RequestBody } from "./body/request-body.js";
-export { JSON_CONTENT_TYPE } from "./view/envelope.js";
+export { JSON_CONTENT_TYPE, fail as errorResponse } from "./view/envelope.js";
+export type { FailureDetails } from "./view/envelope.js";
 export type { FailureEnvelope, SuccessEnvelope, WebhookResponse } from "./view/envelope.js";
 export { flowView, taskView } from "./view/redact.js";
 export type { FlowView, TaskView } from "./view/redact.js";
@@ -41,7 +42,7 @@ export type { ConsumeOptions, ConsumeResult, LimiterStore } from "./ports/limite
 export type { SecretRef, SecretResolver } from "./ports/secret-resolver.js";
 export { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
 export type { MemoryLimiterStore, MemoryLimiterStoreOptions } from "./limits/memory-limiter-store.js";
-export { createTrustedProxies, resolveClientAddress } from "./limits/client-address.js";
+export { createTrustedProxies, resolveClientAddress, unmapIPv4 } from "./limits/client-address.js";
 export type { TrustedProxies } from "./limits/client-address.js";
 
 // Secrets

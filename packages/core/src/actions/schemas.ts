@@ -1,7 +1,16 @@
 // valibot schemas for the 13 webhook actions (protocol.md §4). Every object is strict:
 // an unknown key is a 400, so a typo never silently does nothing.
 import * as v from "valibot";
-import type { JsonValue } from "../taskflow/types.js";
+import type {
+  CreateManagedFlowParams,
+  FailParams,
+  FinishParams,
+  JsonValue,
+  RequestCancelParams,
+  ResumeParams,
+  RunTaskParams,
+  SetWaitingParams,
+} from "../taskflow/types.js";
 
 const text = (field: string) =>
   v.pipe(
@@ -124,7 +133,23 @@ export const ACTION_NAMES = [
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
-export const WebhookActionSchema = v.variant(
+/** A validated webhook action body. Written out so consumers' type checks stay shallow. */
+export type WebhookAction =
+  | ({ action: "create_flow"; controllerId?: string | undefined } & Omit<CreateManagedFlowParams, "controllerId">)
+  | { action: "get_flow"; flowId: string }
+  | { action: "list_flows" }
+  | { action: "find_latest_flow" }
+  | { action: "resolve_flow"; token: string }
+  | { action: "get_task_summary"; flowId: string }
+  | ({ action: "set_waiting" } & SetWaitingParams)
+  | ({ action: "resume_flow" } & ResumeParams)
+  | ({ action: "finish_flow" } & FinishParams)
+  | ({ action: "fail_flow" } & FailParams)
+  | ({ action: "request_cancel" } & RequestCancelParams)
+  | { action: "cancel_flow"; flowId: string }
+  | ({ action: "run_task"; runtime: "subagent" | "acp" } & Omit<RunTaskParams, "runtime">);
+
+export const WebhookActionSchema: v.GenericSchema<unknown, WebhookAction> = v.variant(
   "action",
   [
     CreateFlowSchema,
@@ -143,5 +168,3 @@ export const WebhookActionSchema = v.variant(
   ],
   `action must be one of: ${ACTION_NAMES.join(", ")}`,
 );
-
-export type WebhookAction = v.InferOutput<typeof WebhookActionSchema>;

@@ -43,6 +43,8 @@ export function readBody(body: RequestBody, limits: BodyLimits, clock: Clock): P
 
 function readNodeStream(stream: NodeReadableLike, limits: BodyLimits, clock: Clock): Promise<BodyReadResult> {
   if (stream.readableEnded) return Promise.resolve({ ok: true, text: "" });
+  // Destroyed before we got to it (the client already left): no event will ever come.
+  if (stream.destroyed === true || stream.readable === false) return Promise.resolve({ ok: false, reason: "aborted" });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

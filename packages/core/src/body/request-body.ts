@@ -7,6 +7,8 @@ export interface NodeReadableLike {
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
   pause?(): unknown;
   readonly readableEnded?: boolean;
+  readonly destroyed?: boolean;
+  readonly readable?: boolean;
 }
 
 export type RequestBody =
