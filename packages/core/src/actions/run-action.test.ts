@@ -158,7 +158,11 @@ describe("actions: failures (protocol.md §5)", () => {
     expect(r.body).toMatchObject({ code: "not_managed", error: "TaskFlow is not managed by this webhook surface." });
     const run = await call({ action: "run_task", flowId: "mirror-1", runtime: "acp", task: "t" });
     expect(run.status).toBe(409);
-    expect(run.body).toMatchObject({ code: "not_managed", result: { found: true, created: false, reason: "Flow does not accept managed child tasks." } });
+    expect(run.body).toMatchObject({
+      code: "not_managed",
+      error: "Flow does not accept managed child tasks.",
+      result: { found: true, created: false, reason: "Flow does not accept managed child tasks." },
+    });
   });
 
   it("409 terminal for run_task and cancel_flow on a finished flow", async () => {
@@ -187,7 +191,7 @@ describe("actions: failures (protocol.md §5)", () => {
     taskFlow.failNextWrite();
     const created = await call({ action: "create_flow", goal: "g" });
     expect(created.status).toBe(503);
-    expect(created.body).toMatchObject({ code: "persist_failed", error: "TaskFlow persistence failed." });
+    expect(created.body).toMatchObject({ code: "persist_failed", error: "TaskFlow persistence failed.", result: { created: false, code: "persist_failed" } });
     const f = (await call({ action: "create_flow", goal: "g" })).body.result.flow;
     taskFlow.failNextWrite();
     const r = await call({ action: "set_waiting", flowId: f.flowId, expectedRevision: 0 });
@@ -208,6 +212,22 @@ describe("actions: failures (protocol.md §5)", () => {
     const r = await call({ action: "cancel_flow", flowId: "f" });
     expect(r.status).toBe(202);
     expect(r.body).toEqual({ ok: true, routeId: "demo", code: "cancel_pending", result: { found: true, cancelled: false, reason: "One or more child tasks are still active." } });
+  });
+
+  it("maps cancel races and persistence reasons like the reference", async () => {
+    const reasons = [
+      ["Flow changed while cancellation was in progress.", 409, "revision_conflict"],
+      ["Flow persistence failed.", 503, "persist_failed"],
+      ["Flow is already lost.", 409, "terminal"],
+    ] as const;
+    for (const [reason, status, code] of reasons) {
+      const { call } = setup({ taskFlow: { bindSession: () => ({ cancel: async () => ({ found: true, cancelled: false, reason }) }) as any } });
+      const r = await call({ action: "cancel_flow", flowId: "f" });
+      expect([r.status, r.body.code, r.body.error]).toEqual([status, code, reason]);
+    }
+    const { call } = setup({ taskFlow: { bindSession: () => ({ runTask: async () => ({ created: false, found: true, reason: "Task persistence failed." }) }) as any } });
+    const r = await call({ action: "run_task", flowId: "f", runtime: "acp", task: "t" });
+    expect([r.status, r.body.code]).toEqual([503, "persist_failed"]);
   });
 
   it("409 task_not_created / cancel_rejected carry the runtime's reason", async () => {
@@ -241,9 +261,9 @@ describe("actions: validation (400 invalid_request)", () => {
     ["cli runtime", { action: "run_task", flowId: "f", runtime: "cli", task: "t" }, "runtime"],
     ["cron runtime", { action: "run_task", flowId: "f", runtime: "cron", task: "t" }, "runtime"],
     ["bad status", { action: "create_flow", goal: "g", status: "succeeded" }, "status"],
-    ["array body", [], "body"],
-    ["string body", "x", "body"],
-    ["null body", null, "body"],
+    ["array body", [], ""],
+    ["string body", "x", ""],
+    ["null body", null, ""],
   ];
   for (const [name, body, path] of cases) {
     it(`${name} → ${path}`, async () => {
@@ -252,7 +272,7 @@ describe("actions: validation (400 invalid_request)", () => {
       expect(r.status).toBe(400);
       expect(r.body).toMatchObject({ ok: false, routeId: "demo", code: "invalid_request", result: {} });
       expect(r.body.issues[0].path).toBe(path);
-      expect(r.body.error).toBe(`${path}: ${r.body.issues[0].message}`);
+      expect(r.body.error).toBe(path ? `${path}: ${r.body.issues[0].message}` : r.body.issues[0].message);
     });
   }
 

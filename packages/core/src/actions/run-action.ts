@@ -1,8 +1,7 @@
 // Runs one validated action against the route's owner-bound TaskFlow handle and maps the
 // outcome to the envelope, status and code of protocol.md §5. Records leave only through
 // the allow-list views.
-import type { BoundTaskFlow, CancelResult, MutationResult, RunTaskResult, TaskFlowRecord } from "../taskflow/types.js";
-import { TERMINAL_FLOW_STATUSES } from "../taskflow/types.js";
+import type { BoundTaskFlow, CancelResult, MutationResult, RunTaskResult } from "../taskflow/types.js";
 import { fail, succeed, type WebhookResponse } from "../view/envelope.js";
 import { flowView, optionalFlowView, taskView } from "../view/redact.js";
 import type { WebhookAction } from "./schemas.js";
@@ -24,9 +23,15 @@ export async function runAction(action: WebhookAction, ctx: ActionContext): Prom
   const { flows, routeId } = ctx;
   switch (action.action) {
     case "create_flow": {
-      const params = { ...paramsOf(action), controllerId: action.controllerId ?? ctx.controllerId };
+      // `currentStep: null` means "none" at creation, as in the reference.
+      const { currentStep, ...rest } = paramsOf(action);
+      const params = {
+        ...rest,
+        controllerId: action.controllerId ?? ctx.controllerId,
+        ...(currentStep != null && { currentStep }),
+      };
       const flow = flows.tryCreateManaged ? await flows.tryCreateManaged(params) : await flows.createManaged(params);
-      if (!flow) return fail("persist_failed", { routeId, result: { created: false } });
+      if (!flow) return fail("persist_failed", { routeId, result: { created: false, code: "persist_failed" } });
       return succeed(routeId, { created: true, flow: flowView(flow) });
     }
     case "get_flow":
@@ -66,37 +71,41 @@ function mutationResponse(routeId: string, outcome: MutationResult): WebhookResp
   return fail(code, { routeId, result });
 }
 
-const isTerminal = (flow: TaskFlowRecord | undefined): flow is TaskFlowRecord =>
-  flow !== undefined && TERMINAL_FLOW_STATUSES.includes(flow.status);
-
-const CANCEL_PENDING_REASON = "One or more child tasks are still active.";
-const CANCEL_REQUESTED_REASON = "Flow cancellation has already been requested.";
-const NOT_MANAGED_REASON = "Flow does not accept managed child tasks.";
+// Refusal reasons the runtimes use; the reference maps them to codes by their text.
+const CANCEL_PENDING = "One or more child tasks are still active.";
+const CANCEL_RACED = "Flow changed while cancellation was in progress.";
+const FLOW_PERSIST_FAILED = "Flow persistence failed.";
+const CANCEL_REQUESTED = "Flow cancellation has already been requested.";
+const NOT_MANAGED = "Flow does not accept managed child tasks.";
+const TASK_PERSIST_FAILED = "Task persistence failed.";
+const isTerminalReason = (reason: string | undefined) => reason?.startsWith("Flow is already ") === true;
 
 function cancelResponse(routeId: string, outcome: CancelResult): WebhookResponse {
   const result: Record<string, unknown> = { found: outcome.found, cancelled: outcome.cancelled };
-  if (outcome.reason !== undefined) result.reason = outcome.reason;
+  if (outcome.reason) result.reason = outcome.reason;
   if (outcome.flow) result.flow = flowView(outcome.flow);
   if (outcome.tasks) result.tasks = outcome.tasks.map(taskView);
+  const { reason } = outcome;
   if (outcome.cancelled) return succeed(routeId, result);
   if (!outcome.found) return fail("not_found", { routeId, result });
-  if (outcome.reason === CANCEL_PENDING_REASON) return succeed(routeId, result, "cancel_pending");
-  if (outcome.flow && outcome.flow.syncMode !== "managed") return fail("not_managed", { routeId, result });
-  if (isTerminal(outcome.flow)) return fail("terminal", { routeId, result, error: `Flow is already ${outcome.flow.status}.` });
-  return fail("cancel_rejected", { routeId, result, error: outcome.reason ?? "Cancellation was rejected." });
+  if (reason === CANCEL_PENDING) return succeed(routeId, result, "cancel_pending");
+  if (reason === CANCEL_RACED) return fail("revision_conflict", { routeId, result, error: reason });
+  if (isTerminalReason(reason)) return fail("terminal", { routeId, result, error: reason! });
+  if (reason === FLOW_PERSIST_FAILED) return fail("persist_failed", { routeId, result, error: reason });
+  return fail("cancel_rejected", { routeId, result, error: reason ?? "TaskFlow cancellation was rejected." });
 }
 
 function runTaskResponse(routeId: string, outcome: RunTaskResult): WebhookResponse {
   if (outcome.created) {
     return succeed(routeId, { created: true, flow: flowView(outcome.flow), task: taskView(outcome.task) });
   }
-  const result: Record<string, unknown> = { found: outcome.found, created: false, reason: outcome.reason };
+  const { reason } = outcome;
+  const result: Record<string, unknown> = { found: outcome.found, created: false, reason };
   if (outcome.flow) result.flow = flowView(outcome.flow);
   if (!outcome.found) return fail("not_found", { routeId, result });
-  if (outcome.reason === NOT_MANAGED_REASON || (outcome.flow && outcome.flow.syncMode !== "managed")) {
-    return fail("not_managed", { routeId, result });
-  }
-  if (outcome.reason === CANCEL_REQUESTED_REASON) return fail("cancel_requested", { routeId, result });
-  if (isTerminal(outcome.flow)) return fail("terminal", { routeId, result, error: `Flow is already ${outcome.flow.status}.` });
-  return fail("task_not_created", { routeId, result, error: outcome.reason });
+  if (reason === CANCEL_REQUESTED) return fail("cancel_requested", { routeId, result, error: reason });
+  if (reason === NOT_MANAGED) return fail("not_managed", { routeId, result, error: reason });
+  if (isTerminalReason(reason)) return fail("terminal", { routeId, result, error: reason });
+  if (reason === TASK_PERSIST_FAILED) return fail("persist_failed", { routeId, result, error: reason });
+  return fail("task_not_created", { routeId, result, error: reason || "TaskFlow task was not created." });
 }

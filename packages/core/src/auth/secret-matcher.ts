@@ -1,6 +1,7 @@
 // Constant-time secret check: both sides are hashed to fixed-length digests and compared
 // with timingSafeEqual, and every configured secret is compared (no early exit), so timing
 // reveals neither the secret's length nor which rotation slot matched.
+import * as crypto from "node:crypto";
 import { createHash, timingSafeEqual } from "node:crypto";
 
 export interface SecretMatcher {
@@ -10,7 +11,13 @@ export interface SecretMatcher {
   readonly cold: boolean;
 }
 
-const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
+// One-shot `crypto.hash` (Node >= 20.12) skips the Hash object and its stream machinery:
+// the same SHA-256 digest of the UTF-8 bytes, a fraction of the cost per request.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "buffer") => Buffer }).hash;
+const digest: (value: string) => Buffer =
+  typeof oneShot === "function"
+    ? (value) => oneShot("sha256", value, "buffer")
+    : (value) => createHash("sha256").update(value, "utf8").digest();
 
 export function createSecretMatcher(secrets: readonly string[]): SecretMatcher {
   const digests = secrets.filter((s) => s.length > 0).map(digest);
