@@ -1,19 +1,45 @@
 // Turns a parsed body into a typed action or a list of `{path, message}` issues whose
 // format does not depend on the validation library.
 import * as v from "valibot";
-import { WebhookActionSchema, type WebhookAction } from "./schemas.js";
+import {
+  CancelFlowSchema,
+  CreateFlowSchema,
+  FailFlowSchema,
+  FindLatestFlowSchema,
+  FinishFlowSchema,
+  GetFlowSchema,
+  GetTaskSummarySchema,
+  ListFlowsSchema,
+  RequestCancelSchema,
+  ResolveFlowSchema,
+  ResumeFlowSchema,
+  RunTaskSchema,
+  SetWaitingSchema,
+  WebhookActionSchema,
+  type ActionName,
+  type WebhookAction,
+} from "./schemas.js";
 
 // The variant tries its options' discriminators one by one until one matches. Action names
 // are unique, so the option whose literal equals `body.action` is the one the variant would
 // pick, and its result (output or issues) is the variant's result: going straight to it
 // answers the same, without the scan. Any other value goes through the variant, which
 // builds the "action must be one of" issue.
-const SCHEMA_BY_ACTION: ReadonlyMap<unknown, v.GenericSchema<unknown, WebhookAction>> = new Map(
-  WebhookActionSchema.options.map((schema) => {
-    const entries = ("pipe" in schema ? schema.pipe[0] : schema).entries;
-    return [entries.action.literal, schema as v.GenericSchema<unknown, WebhookAction>];
-  }),
-);
+const SCHEMA_BY_ACTION = new Map<unknown, v.GenericSchema<unknown, unknown>>([
+  ["create_flow", CreateFlowSchema],
+  ["get_flow", GetFlowSchema],
+  ["list_flows", ListFlowsSchema],
+  ["find_latest_flow", FindLatestFlowSchema],
+  ["resolve_flow", ResolveFlowSchema],
+  ["get_task_summary", GetTaskSummarySchema],
+  ["set_waiting", SetWaitingSchema],
+  ["resume_flow", ResumeFlowSchema],
+  ["finish_flow", FinishFlowSchema],
+  ["fail_flow", FailFlowSchema],
+  ["request_cancel", RequestCancelSchema],
+  ["cancel_flow", CancelFlowSchema],
+  ["run_task", RunTaskSchema],
+] satisfies Array<[ActionName, v.GenericSchema]>);
 
 export interface ValidationIssue {
   path: string;
@@ -28,7 +54,7 @@ export function validateAction(body: unknown): ActionValidation {
   }
   const schema = SCHEMA_BY_ACTION.get((body as { action?: unknown }).action) ?? WebhookActionSchema;
   const result = v.safeParse(schema, body);
-  if (result.success) return { ok: true, action: result.output };
+  if (result.success) return { ok: true, action: result.output as WebhookAction };
   return { ok: false, issues: result.issues.map(toIssue) };
 }
 
