@@ -14,9 +14,24 @@ export function parseJsonBody(text: string): JsonParseResult {
   } catch {
     return { ok: false, error: "Request body must be valid JSON." };
   }
-  return exceedsDepth(value, MAX_JSON_DEPTH)
+  return mayExceedDepth(trimmed, MAX_JSON_DEPTH) && exceedsDepth(value, MAX_JSON_DEPTH)
     ? { ok: false, error: `Request body nests deeper than ${MAX_JSON_DEPTH} levels.` }
     : { ok: true, value };
+}
+
+/**
+ * Each nesting level opens with its own `{` or `[`, so a text with at most `maxDepth` of
+ * them cannot nest deeper and the walk below is skipped (brackets inside strings only make
+ * this answer "maybe" more often). Typical webhook bodies have a handful.
+ */
+function mayExceedDepth(text: string, maxDepth: number): boolean {
+  let openings = 0;
+  for (const bracket of ["{", "["]) {
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) {
+      if (++openings > maxDepth) return true;
+    }
+  }
+  return false;
 }
 
 /** Iterative (never recursive) so hostile depth cannot overflow the stack here either. */

@@ -1,0 +1,171 @@
+// Floods: distinct client keys past the cap keep limiter memory bounded, a hot key stays
+// limited exactly while they flood, and forwarding headers from untrusted peers cannot
+// mint fresh identities. The memory store is checked against a plain model of a bounded
+// least-recently-seen fixed-window limiter.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createMemoryLimiterStore, type ConsumeOptions, type ConsumeResult } from "../../src/index.js";
+import { SECRET, checkLogsAfterAll, expectNoLeak, hostileSetup } from "./support.js";
+
+checkLogsAfterAll();
+
+/** The obvious (slow) model: an array ordered from least to most recently seen. */
+function modelLimiter(maxKeys: number) {
+  let entries: Array<{ key: string; count: number; resetAt: number }> = [];
+  return {
+    consume(key: string, { windowMs, max, now }: ConsumeOptions): ConsumeResult {
+      let entry = entries.find((e) => e.key === key);
+      entries = entries.filter((e) => e.key !== key);
+      if (entry && entry.resetAt <= now) entry = undefined;
+      if (!entry && entries.length >= maxKeys) entries.shift();
+      entry ??= { key, count: 0, resetAt: now + windowMs };
+      entries.push(entry);
+      if (entry.count >= max) return { allowed: false, remaining: 0, resetAt: entry.resetAt };
+      entry.count += 1;
+      return { allowed: true, remaining: max - entry.count, resetAt: entry.resetAt };
+    },
+    size: () => entries.length,
+  };
+}
+
+describe("memory limiter store against its model", () => {
+  it("answers every consume exactly like a bounded least-recently-seen model", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 9 }), advance: fc.integer({ min: 0, max: 700 }) }), { maxLength: 200 }),
+        (maxKeys, max, steps) => {
+          const store = createMemoryLimiterStore({ maxKeys });
+          const model = modelLimiter(maxKeys);
+          let now = 0;
+          for (const step of steps) {
+            now += step.advance;
+            const options = { windowMs: 1000, max, now };
+            expect(store.consume(`k${step.key}`, options)).toEqual(model.consume(`k${step.key}`, options));
+            expect(store.size()).toBe(model.size());
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("tracks at most maxKeys under 100 000 distinct keys and still limits a key seen recently", () => {
+    const store = createMemoryLimiterStore({ maxKeys: 1000 });
+    const options = { windowMs: 60_000, max: 5, now: 0 };
+    for (let i = 0; i < 100_000; i++) {
+      store.consume(`spray-${i}`, options);
+      if (i % 500 === 0) store.consume("hot", options);
+      if (i % 10_000 === 0) expect(store.size()).toBeLessThanOrEqual(1000);
+    }
+    expect(store.size()).toBe(1000);
+    // 200 hot consumes happened in the window: the first 5 allowed, all later ones refused.
+    expect(store.consume("hot", options)).toEqual({ allowed: false, remaining: 0, resetAt: 60_000 });
+  });
+});
+
+const headersFor = (extra: Record<string, string | undefined> = {}) => ({
+  "content-type": "application/json",
+  authorization: `Bearer ${SECRET}`,
+  ...extra,
+});
+
+describe("floods through the handler", () => {
+  it("a spray of forwarded client addresses beyond the key cap keeps the limiter bounded; the hot client stays limited", async () => {
+    const limiterStore = createMemoryLimiterStore({ maxKeys: 500 });
+    const { send, handler, clock } = hostileSetup({
+      limiterStore,
+      trustedProxies: ["127.0.0.1"],
+      routeExtra: { limits: { rateLimit: { windowMs: 60_000, max: 30 } } },
+    });
+    const hot = { "x-forwarded-for": "203.0.113.50" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      // Unauthenticated spray: each request a new client identity (TEST-NET-2 / 2001:db8::/32).
+      const xff = i % 2 === 0 ? `198.51.100.${i & 255}, 198.51.${(i >> 8) & 255}.${i & 255}` : `2001:db8::${i.toString(16)}`;
+      const sprayed = await send({
+        remoteAddress: "127.0.0.1",
+        headers: headersFor({ authorization: "Bearer wrong", "x-forwarded-for": xff }),
+        text: "{}",
+      });
+      expect(sprayed!.status).toBe(401);
+      if (i % 100 === 0) {
+        const r = await send({ remoteAddress: "127.0.0.1", headers: headersFor(hot), json: { action: "list_flows" } });
+        expectNoLeak(r);
+        statuses.push(r!.status);
+        expect(limiterStore.size()).toBeLessThanOrEqual(500);
+      }
+    }
+    expect(limiterStore.size()).toBe(500);
+    expect(statuses.length).toBe(200);
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(30).every((s) => s === 429)).toBe(true);
+    expect(handler.inFlight()).toBe(0);
+    // A new window lets the hot client in again.
+    clock.advance(60_000);
+    const again = await send({ remoteAddress: "127.0.0.1", headers: headersFor(hot), json: { action: "list_flows" } });
+    expect(again!.status).toBe(200);
+    expect(again!.headers["ratelimit-remaining"]).toBe("29");
+  });
+
+  it("a spray of socket addresses (no proxy) is bounded the same way", async () => {
+    const limiterStore = createMemoryLimiterStore({ maxKeys: 256 });
+    const { send, handler } = hostileSetup({ limiterStore, routeExtra: { limits: { rateLimit: { max: 3 } } } });
+    for (let i = 0; i < 5_000; i++) {
+      const r = await send({ remoteAddress: `2001:db8:1::${i.toString(16)}`, json: { action: "list_flows" } });
+      expect(r!.status).toBe(200);
+    }
+    expect(limiterStore.size()).toBe(256);
+    expect(handler.inFlight()).toBe(0);
+  });
+
+  it("forwarding headers from an untrusted peer cannot mint fresh identities", async () => {
+    const limiterStore = createMemoryLimiterStore({ maxKeys: 100 });
+    const { send } = hostileSetup({
+      limiterStore,
+      trustedProxies: ["127.0.0.1"],
+      routeExtra: { limits: { rateLimit: { max: 10 } } },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 1_000; i++) {
+      const r = await send({
+        remoteAddress: "198.51.100.9",
+        headers: headersFor({ "x-forwarded-for": `203.0.113.${i & 255}`, forwarded: `for=203.0.114.${i & 255}` }),
+        json: { action: "list_flows" },
+      });
+      statuses.push(r!.status);
+    }
+    expect(limiterStore.size()).toBe(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(990);
+  });
+
+  it("an in-flight flood from one client is refused past its slots and every slot comes back", async () => {
+    const { send, handler } = hostileSetup({ routeExtra: { limits: { maxInFlight: 8, rateLimit: { max: 1e9 } } } });
+    const streams = Array.from({ length: 50 }, () => {
+      const listeners: Record<string, Array<(...args: any[]) => void>> = {};
+      return {
+        on(event: string, listener: (...args: any[]) => void) {
+          (listeners[event] ??= []).push(listener);
+        },
+        removeListener() {},
+        emit(event: string, ...args: unknown[]) {
+          for (const l of listeners[event] ?? []) l(...args);
+        },
+      };
+    });
+    const pending = streams.map((stream) => send({ body: { kind: "node", stream } }));
+    await new Promise((r) => setImmediate(r));
+    expect(handler.inFlight()).toBe(8);
+    for (const stream of streams) {
+      stream.emit("data", Buffer.from(JSON.stringify({ action: "list_flows" })));
+      stream.emit("end");
+    }
+    const answers = await Promise.all(pending);
+    expect(answers.filter((r) => r!.status === 200)).toHaveLength(8);
+    expect(answers.filter((r) => r!.status === 429 && JSON.parse(r!.body).code === "too_many_in_flight")).toHaveLength(42);
+    for (const r of answers) expectNoLeak(r);
+    expect(handler.inFlight()).toBe(0);
+  });
+});
