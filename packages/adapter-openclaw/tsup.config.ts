@@ -7,4 +7,7 @@ export default defineConfig({
   clean: true,
   target: "node20",
   sourcemap: true,
+  // Self-contained: a Gateway loads dist/index.js from wherever the plugin was installed,
+  // so the core and valibot are bundled in rather than resolved at load time.
+  noExternal: [/^@taskflow-webhooks\//, "valibot"],
 });

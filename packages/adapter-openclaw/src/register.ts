@@ -1,0 +1,59 @@
+// register(api): validates the plugin config, builds the route table once per call and
+// registers one Gateway route per path. Synchronous and idempotent: the Gateway calls it
+// several times per process (full and discovery loads, every config hot reload), and each
+// call simply replaces the routes (`replaceExisting`). Nothing long-lived is started.
+import { randomUUID } from "node:crypto";
+import {
+  assertWebhooksConfig,
+  createWebhookHandler,
+  errorResponse,
+  sendNodeResponse,
+  type WebhookHandler,
+} from "@taskflow-webhooks/core";
+import type { GatewayRouteHandler, OpenClawPluginApiLike } from "./gateway-api.js";
+import { gatewayLogger } from "./gateway-logger.js";
+import { gatewayTaskFlowRuntime } from "./gateway-taskflow.js";
+import { trustedProxiesOf } from "./trusted-proxies.js";
+
+export function registerWebhookRoutes(api: OpenClawPluginApiLike): WebhookHandler | undefined {
+  const logger = gatewayLogger(api.logger);
+  // Throws a WebhookConfigError naming every bad path: the Gateway refuses the plugin.
+  const config = assertWebhooksConfig(api.pluginConfig ?? {}, "plugins.entries.webhooks.config.");
+  if (!config.routes.some((r) => r.enabled)) return undefined;
+
+  // Secrets arrive resolved by the Gateway (configContracts.secretInputs); one it could
+  // not resolve is still a SecretRef object, which leaves that route cold.
+  const handler = createWebhookHandler({
+    config,
+    taskFlow: gatewayTaskFlowRuntime(api.runtime, api.config),
+    logger,
+    trustedProxies: trustedProxiesOf(api.config, logger),
+  });
+
+  const route: GatewayRouteHandler = async (req, res) => {
+    try {
+      const response = await handler.handle({
+        method: req.method ?? "GET",
+        path: req.url ?? "/",
+        headers: req.headers,
+        remoteAddress: req.socket?.remoteAddress,
+        body: { kind: "node", stream: req },
+      });
+      if (response === undefined) return false;
+      sendNodeResponse(res, response);
+      return true;
+    } catch (error) {
+      // A throw would become the Gateway's bare 500: answer our JSON envelope instead.
+      const correlationId = randomUUID();
+      logger.error("webhook adapter failed", { correlationId, error: error instanceof Error ? error.name : typeof error });
+      sendNodeResponse(res, errorResponse("internal_error", { correlationId }));
+      return true;
+    }
+  };
+
+  for (const { id, path, cold } of handler.routes) {
+    api.registerHttpRoute({ path, auth: "plugin", match: "exact", replaceExisting: true, handler: route });
+    logger.info(`registered route ${id} on ${path}${cold ? " (cold: secret unavailable, answers 401)" : ""}`);
+  }
+  return handler;
+}
