@@ -317,3 +317,17 @@ describe("unexpected runtime errors", () => {
     }
   });
 });
+
+describe("response meta (for host log lines)", () => {
+  it("names route, action, code and flow, and nothing secret", async () => {
+    const { send } = setup();
+    const created = await send({ json: { action: "create_flow", goal: "g" } });
+    const flowId = JSON.parse(created!.body).result.flow.flowId;
+    expect(created!.meta).toEqual({ routeId: "demo", action: "create_flow", flowId });
+    const stale = await send({ json: { action: "finish_flow", flowId, expectedRevision: 9 } });
+    expect(stale!.meta).toEqual({ routeId: "demo", action: "finish_flow", flowId, code: "revision_conflict" });
+    const denied = await send({ headers: headers({ authorization: "Bearer x" }) });
+    expect(denied!.meta).toEqual({ code: "unauthorized" });
+    expect(JSON.stringify(denied!.meta)).not.toContain(SECRET);
+  });
+});

@@ -74,6 +74,7 @@ export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext
   try {
     const response = await authorizedSteps(request, route, header, bodyDeclared, ctx);
     if (!response.abandoned) Object.assign(response.headers, limitHeaders);
+    if (response.status !== 401) response.meta = { routeId: route.id, ...response.meta };
     return response;
   } finally {
     release();
@@ -129,8 +130,11 @@ async function authorizedSteps(
 
   // 9. The action, against the route's owner-bound TaskFlow.
   const action = validation.action;
+  const actionMeta = { action: action.action, ...("flowId" in action && { flowId: action.flowId }) };
   try {
-    return await runAction(action, { routeId, controllerId: route.controllerId, flows: route.flows });
+    const response = await runAction(action, { routeId, controllerId: route.controllerId, flows: route.flows });
+    response.meta = { ...actionMeta, ...response.meta };
+    return response;
   } catch (error) {
     const correlationId = ctx.correlationId();
     ctx.logger.error(
@@ -139,7 +143,9 @@ async function authorizedSteps(
         : "TaskFlow runtime threw",
       { correlationId, routeId, action: action.action, error: errorName(error) },
     );
-    return fail("internal_error", { routeId, correlationId });
+    const response = fail("internal_error", { routeId, correlationId });
+    response.meta = { ...actionMeta, ...response.meta };
+    return response;
   }
 }
 

@@ -6,7 +6,7 @@ export type { HeaderInput, WebhookRequest } from "./request.js";
 export type { NodeReadableLike, RequestBody } from "./body/request-body.js";
 export { JSON_CONTENT_TYPE, fail as errorResponse } from "./view/envelope.js";
 export type { FailureDetails } from "./view/envelope.js";
-export type { FailureEnvelope, SuccessEnvelope, WebhookResponse } from "./view/envelope.js";
+export type { FailureEnvelope, ResponseMeta, SuccessEnvelope, WebhookResponse } from "./view/envelope.js";
 export { flowView, taskView } from "./view/redact.js";
 export type { FlowView, TaskView } from "./view/redact.js";
 export { ERROR_CODES } from "./errors/codes.js";

@@ -1,6 +1,6 @@
-// One structured line per HTTP request. Webhook answers add the route id (from the path),
-// the envelope's `code` and the flow id the answer names. Secrets and session keys never
-// appear: the path has no query string and answers are already redacted by the core.
+// One structured line per HTTP request. Webhook answers add the core's safe-to-log meta
+// (route, action, code, flow id, correlation id). Secrets and session keys never appear:
+// the path has no query string and the meta carries neither.
 import type { Context, MiddlewareHandler } from "hono";
 import { normalizeRoutePath, type WebhookHandler, type WebhookResponse } from "@taskflow-webhooks/core";
 
@@ -11,8 +11,6 @@ export type LogSink = (line: LogLine) => void;
 export const stdoutLogSink: LogSink = (line) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 const ANSWER_KEY = "taskflowWebhookAnswer";
-// Envelopes larger than this (long `list_flows` answers) are not parsed just for the log.
-const MAX_PARSED_BYTES = 64 * 1024;
 
 /** `onResponse` hook for the adapter: remembers the core's answer for the log line. */
 export function rememberAnswer(c: Context, response: WebhookResponse): void {
@@ -34,28 +32,10 @@ export function requestLog(handler: WebhookHandler, sink: LogSink, now: () => nu
       path,
       routeId: routeIds.get(normalizeRoutePath(path)),
       status: c.res.status,
-      ...(answer && !answer.abandoned ? envelopeFields(answer.body) : {}),
+      ...(answer && !answer.abandoned ? answer.meta : {}),
       durationMs: Math.round((now() - started) * 100) / 100,
     });
   };
-}
-
-function envelopeFields(body: string): LogLine {
-  if (body.length > MAX_PARSED_BYTES) return {};
-  try {
-    const envelope = JSON.parse(body) as {
-      code?: string;
-      correlationId?: string;
-      result?: { flow?: { flowId?: string } | null; current?: { flowId?: string } };
-    };
-    return {
-      code: envelope.code,
-      flowId: envelope.result?.flow?.flowId ?? envelope.result?.current?.flowId,
-      correlationId: envelope.correlationId,
-    };
-  } catch {
-    return {};
-  }
 }
 
 function pathOf(url: string): string {

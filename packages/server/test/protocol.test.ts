@@ -261,7 +261,7 @@ describe("transport over the standalone server", () => {
     expect((await fetch(server.url + "/nowhere")).status).toBe(404);
   });
 
-  it("logs one JSON line per request with routeId, status, code, flowId and duration; never a secret or session key", async () => {
+  it("logs one JSON line per request with routeId, action, status, code, flowId and duration; never a secret or session key", async () => {
     const flow = await createFlow();
     await send("get_flow", { flowId: flow.flowId });
     await send("set_waiting", { flowId: flow.flowId, expectedRevision: 7 });
@@ -278,6 +278,7 @@ describe("transport over the standalone server", () => {
       [undefined, 200, undefined],
     ]);
     expect(last.slice(0, 3).map((l) => l.flowId)).toEqual([flow.flowId, flow.flowId, flow.flowId]);
+    expect(last.map((l) => l.action)).toEqual(["create_flow", "get_flow", "set_waiting", undefined, undefined]);
     for (const line of last) {
       expect(line).toMatchObject({ ts: expect.any(String), level: "info", method: expect.any(String), durationMs: expect.any(Number) });
     }

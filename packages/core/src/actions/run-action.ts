@@ -32,7 +32,9 @@ export async function runAction(action: WebhookAction, ctx: ActionContext): Prom
       };
       const flow = flows.tryCreateManaged ? await flows.tryCreateManaged(params) : await flows.createManaged(params);
       if (!flow) return fail("persist_failed", { routeId, result: { created: false, code: "persist_failed" } });
-      return succeed(routeId, { created: true, flow: flowView(flow) });
+      const response = succeed(routeId, { created: true, flow: flowView(flow) });
+      response.meta = { flowId: flow.flowId };
+      return response;
     }
     case "get_flow":
       return succeed(routeId, { flow: optionalFlowView(await flows.get(action.flowId)) });

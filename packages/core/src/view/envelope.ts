@@ -13,6 +13,17 @@ export interface WebhookResponse {
   closeConnection?: boolean;
   /** The client went away mid-body: adapters write nothing. */
   abandoned?: boolean;
+  /** What the request was, for the host's own log line. Never serialized. */
+  meta?: ResponseMeta;
+}
+
+/** Safe-to-log facts about an answer: no secret, session key or body content. */
+export interface ResponseMeta {
+  routeId?: string;
+  action?: string;
+  code?: string;
+  flowId?: string;
+  correlationId?: string;
 }
 
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
@@ -65,12 +76,16 @@ export function fail(code: ErrorCode, details: FailureDetails = {}): WebhookResp
   envelope.result = details.result ?? {};
   if (details.issues) envelope.issues = details.issues;
   if (details.correlationId) envelope.correlationId = details.correlationId;
-  return respond(details.status ?? ERROR_CODES[code].status, envelope, details.headers);
+  const response = respond(details.status ?? ERROR_CODES[code].status, envelope, details.headers);
+  response.meta = { code, ...(details.correlationId && { correlationId: details.correlationId }) };
+  return response;
 }
 
 export function succeed(routeId: string, result: unknown, code?: "cancel_pending"): WebhookResponse {
   const envelope: SuccessEnvelope = code
     ? { ok: true, routeId, code, result }
     : { ok: true, routeId, result };
-  return respond(code ? ERROR_CODES[code].status : 200, envelope);
+  const response = respond(code ? ERROR_CODES[code].status : 200, envelope);
+  if (code) response.meta = { code };
+  return response;
 }
