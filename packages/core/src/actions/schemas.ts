@@ -12,32 +12,53 @@ import type {
   SetWaitingParams,
 } from "../taskflow/types.js";
 
-const text = (field: string) =>
-  v.pipe(
-    v.string(`${field} must be a string`),
-    v.trim(),
-    v.nonEmpty(`${field} must be a non-empty string`),
-  );
+// Error texts follow the reference plugin word for word (it validates with zod 4), so a
+// caller that matches on them works unchanged. See validate.ts for paths and merging.
+const receivedType = (input: unknown): string =>
+  input === null ? "null" : Array.isArray(input) ? "array" : Number.isNaN(input) ? "nan" : typeof input;
+export const invalidType = (expected: string) => (issue: { input: unknown }) =>
+  `Invalid input: expected ${expected}, received ${receivedType(issue.input)}`;
+const invalidOption = (values: readonly string[]) => `Invalid option: expected one of ${values.map((v) => `"${v}"`).join("|")}`;
+
+const text = (_field: string) =>
+  v.pipe(v.string(invalidType("string")), v.trim(), v.nonEmpty("Too small: expected string to have >=1 characters"));
 const optionalText = (field: string) => v.optional(text(field));
 const clearableText = (field: string) => v.optional(v.nullable(text(field)));
 // The body came from JSON.parse, so any value here is already JSON.
 const json = v.optional(v.custom<JsonValue>(() => true));
-const nonNegativeInt = (field: string) =>
+const nonNegativeInt = (_field: string) =>
   v.pipe(
-    v.number(`${field} must be a number`),
-    v.integer(`${field} must be an integer`),
-    v.minValue(0, `${field} must be >= 0`),
-    v.maxValue(Number.MAX_SAFE_INTEGER, `${field} must be a safe integer`),
+    v.number(invalidType("number")),
+    v.integer(invalidType("int")),
+    v.minValue(0, "Too small: expected number to be >=0"),
+    v.maxValue(Number.MAX_SAFE_INTEGER, `Too big: expected int to be <=${Number.MAX_SAFE_INTEGER}`),
   );
-const oneOf = <const T extends readonly [string, ...string[]]>(field: string, values: T) =>
-  v.picklist(values, `${field} must be one of: ${values.join(", ")}`);
+const oneOf = <const T extends readonly [string, ...string[]]>(_field: string, values: T) =>
+  v.picklist(values, invalidOption(values));
 
 const flowId = text("flowId");
 const expectedRevision = nonNegativeInt("expectedRevision");
 const notifyPolicy = v.optional(oneOf("notifyPolicy", ["done_only", "state_changes", "silent"]));
 
-const action = <const A extends string, const E extends v.ObjectEntries>(name: A, entries: E) =>
-  v.strictObject({ action: v.literal(name), ...entries }, (issue) => `unknown field ${issue.received}`);
+/**
+ * A strict action object. valibot reports a missing key with the object's message, so the
+ * message looks the missing field's own schema up to word it like a wrong type would be.
+ */
+const action = <const A extends string, const E extends v.ObjectEntries>(name: A, entries: E) => {
+  const all: v.ObjectEntries = { action: v.literal(name), ...entries };
+  return v.strictObject({ action: v.literal(name), ...entries }, (issue) => {
+    if (issue.expected === "never") return `Unrecognized key: ${issue.received}`;
+    const key = issue.path?.[issue.path.length - 1]?.key;
+    return missingFieldMessage(typeof key === "string" ? all[key] : undefined);
+  });
+};
+
+function missingFieldMessage(schema: v.GenericSchema | undefined): string {
+  // Unwrap pipes to the base schema: string/number/boolean → type text, picklist → options.
+  const base = (schema as { pipe?: v.GenericSchema[] } | undefined)?.pipe?.[0] ?? schema;
+  if (base?.type === "picklist") return invalidOption((base as unknown as { options: string[] }).options);
+  return `Invalid input: expected ${base?.expects ?? "value"}, received undefined`;
+}
 
 export const CreateFlowSchema = action("create_flow", {
   goal: text("goal"),
@@ -100,7 +121,7 @@ export const RunTaskSchema = v.pipe(
     agentId: optionalText("agentId"),
     runId: optionalText("runId"),
     label: optionalText("label"),
-    preferMetadata: v.optional(v.boolean("preferMetadata must be a boolean")),
+    preferMetadata: v.optional(v.boolean(invalidType("boolean"))),
     notifyPolicy,
     status: v.optional(oneOf("status", ["queued", "running"])),
     startedAt: v.optional(nonNegativeInt("startedAt")),
@@ -166,5 +187,5 @@ export const WebhookActionSchema: v.GenericSchema<unknown, WebhookAction> = v.va
     CancelFlowSchema,
     RunTaskSchema,
   ],
-  `action must be one of: ${ACTION_NAMES.join(", ")}`,
+  `Invalid discriminator value. Expected ${ACTION_NAMES.map((a) => `'${a}'`).join(" | ")}`,
 );

@@ -16,6 +16,7 @@ import {
   RunTaskSchema,
   SetWaitingSchema,
   WebhookActionSchema,
+  invalidType,
   type ActionName,
   type WebhookAction,
 } from "./schemas.js";
@@ -24,7 +25,7 @@ import {
 // are unique, so the option whose literal equals `body.action` is the one the variant would
 // pick, and its result (output or issues) is the variant's result: going straight to it
 // answers the same, without the scan. Any other value goes through the variant, which
-// builds the "action must be one of" issue.
+// builds the "Invalid discriminator value" issue.
 const SCHEMA_BY_ACTION = new Map<unknown, v.GenericSchema<unknown, unknown>>([
   ["create_flow", CreateFlowSchema],
   ["get_flow", GetFlowSchema],
@@ -50,17 +51,29 @@ export type ActionValidation = { ok: true; action: WebhookAction } | { ok: false
 
 export function validateAction(body: unknown): ActionValidation {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    return { ok: false, issues: [{ path: "", message: "request body must be a JSON object" }] };
+    return { ok: false, issues: [{ path: "", message: invalidType("object")({ input: body }) }] };
   }
   const schema = SCHEMA_BY_ACTION.get((body as { action?: unknown }).action) ?? WebhookActionSchema;
   const result = v.safeParse(schema, body);
   if (result.success) return { ok: true, action: result.output as WebhookAction };
-  return { ok: false, issues: result.issues.map(toIssue) };
+  return { ok: false, issues: result.issues.map((issue) => toIssue(issue, body, schema)) };
 }
 
-function toIssue(issue: v.BaseIssue<unknown>): ValidationIssue {
-  const path = (issue.path ?? []).map((item) => String(item.key)).join(".");
-  return { path, message: issue.message };
+const UNKNOWN_KEY = "Unrecognized key: ";
+
+// Unknown keys belong to the object that has them (as in the reference), not to the key,
+// and are named all at once: valibot stops at the first one, so list them here.
+function toIssue(issue: v.BaseIssue<unknown>, body: object, schema: v.GenericSchema): ValidationIssue {
+  const keys = (issue.path ?? []).map((item) => String(item.key));
+  if (!issue.message.startsWith(UNKNOWN_KEY) || keys.length !== 1) return { path: keys.join("."), message: issue.message };
+  const known = entriesOf(schema);
+  const unknown = Object.keys(body).filter((key) => !(key in known)).map((key) => JSON.stringify(key));
+  return { path: "", message: unknown.length > 1 ? `Unrecognized keys: ${unknown.join(", ")}` : issue.message };
+}
+
+function entriesOf(schema: v.GenericSchema): Record<string, unknown> {
+  const s = schema as { entries?: Record<string, unknown>; pipe?: Array<{ entries?: Record<string, unknown> }> };
+  return s.entries ?? s.pipe?.[0]?.entries ?? {};
 }
 
 /** The single-line error text: `<field path>: <message>` for the first problem (no prefix at the root). */
