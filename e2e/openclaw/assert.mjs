@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Judges a run.mjs result file for OUR plugin (and, given the reference's file, that every
+// status code matches it). Exits non-zero with one line per failed expectation.
+//   node e2e/openclaw/assert.mjs <ours.json> [<reference.json>]
+import fs from "node:fs";
+
+const [oursPath, referencePath] = process.argv.slice(2);
+if (!oursPath) {
+  console.error("usage: assert.mjs <ours.json> [<reference.json>]");
+  process.exit(2);
+}
+const ours = JSON.parse(fs.readFileSync(oursPath, "utf8"));
+const reference = referencePath ? JSON.parse(fs.readFileSync(referencePath, "utf8")) : undefined;
+const failures = [];
+const check = (ok, message) => ok || failures.push(message);
+const step = (name) => ours.steps.find((s) => s.name === name);
+
+check(ours.meta.implementation === "plugin", "result file is not from our plugin (--plugin-dir)");
+check(ours.meta.gatewayStarted === true, "Gateway did not start");
+check(ours.meta.gatewayExit?.clean === true, `Gateway did not exit cleanly: ${JSON.stringify(ours.meta.gatewayExit)}`);
+
+// The lifecycle through all 13 actions, by step name → [status, code].
+const expected = {
+  "create_flow": [200],
+  "get_flow": [200],
+  "list_flows": [200],
+  "find_latest_flow": [200],
+  "resolve_flow by id": [200],
+  "resolve_flow by session key": [200],
+  "get_task_summary (no tasks)": [200],
+  "set_waiting": [200],
+  "resume_flow": [200],
+  "run_task (no childSessionKey)": [200],
+  "run_task (made-up childSessionKey)": [409, "task_not_created"],
+  "request_cancel": [200],
+  "run_task after request_cancel": [409, "cancel_requested"],
+  "finish_flow stale revision": [409, "revision_conflict"],
+  "finish_flow": [200],
+  "cancel_flow on finished flow": [409, "terminal"],
+  "cancel_flow B": [200],
+  "fail_flow C": [200],
+  "cancel_flow D with active child": [202, "cancel_pending"],
+  "get_flow unknown id": [200],
+  "set_waiting unknown id": [404, "not_found"],
+  "run_task unknown id": [404, "not_found"],
+  "cancel_flow unknown id": [404, "not_found"],
+  "405 GET": [405, "method_not_allowed"],
+  "415 text/plain": [415, "unsupported_media_type"],
+  "401 wrong secret": [401, "unauthorized"],
+  "401 no secret": [401, "unauthorized"],
+  "400 invalid JSON": [400, "invalid_json"],
+  "413 oversized Content-Length": [413, "payload_too_large"],
+  "400 unknown action": [400, "invalid_request"],
+  "env route with its secret": [200],
+  "env route with main secret": [401, "unauthorized"],
+};
+for (const [name, [status, code]] of Object.entries(expected)) {
+  const s = step(name);
+  if (!s) {
+    failures.push(`missing step: ${name}`);
+    continue;
+  }
+  check(s.status === status, `${name}: status ${s.status}, expected ${status}`);
+  if (code) check(s.body?.code === code, `${name}: code ${s.body?.code}, expected ${code}`);
+}
+for (const s of ours.steps.filter((x) => x.name.startsWith("cold route"))) {
+  check(s.status === 401 && s.body?.code === "unauthorized", `${s.name}: cold route answered ${s.status}`);
+}
+
+// Our plugin, not the bundled one, answered: every webhook answer is a JSON envelope.
+for (const s of ours.steps) {
+  if (s.name === "404 unknown path") continue;
+  check(s.bodyIsJson && typeof s.body?.ok === "boolean", `${s.name}: answer is not a JSON envelope`);
+  const text = JSON.stringify(s.body ?? "");
+  for (const leak of ["ownerKey", "requesterOrigin", "chainId", "requesterSessionKey", "\"metadata\""]) {
+    check(!text.includes(leak), `${s.name}: answer contains ${leak}`);
+  }
+}
+
+// Same status codes as the reference for every step both ran.
+if (reference) {
+  for (const r of reference.steps) {
+    const s = step(r.name);
+    if (s) check(s.status === r.status, `${r.name}: ours ${s.status}, reference ${r.status}`);
+  }
+}
+
+if (failures.length > 0) {
+  console.error(`e2e assertions: ${failures.length} failed`);
+  for (const f of failures) console.error(`  ✗ ${f}`);
+  process.exit(1);
+}
+console.log(`e2e assertions: ${Object.keys(expected).length + ours.steps.length} checks passed${reference ? ", status codes identical to the reference" : ""}`);
