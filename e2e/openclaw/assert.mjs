@@ -81,7 +81,12 @@ for (const s of ours.steps) {
 if (reference) {
   for (const r of reference.steps) {
     const s = step(r.name);
-    if (s) check(s.status === r.status, `${r.name}: ours ${s.status}, reference ${r.status}`);
+    if (!s) continue;
+    check(s.status === r.status, `${r.name}: ours ${s.status}, reference ${r.status}`);
+    // Where both answer JSON with an error text (400 invalid_request, TaskFlow refusals), the text matches too.
+    if (typeof r.body?.error === "string" && r.body.code !== undefined) {
+      check(s.body?.error === r.body.error, `${r.name}: error ${JSON.stringify(s.body?.error)}, reference ${JSON.stringify(r.body.error)}`);
+    }
   }
 }
 
@@ -90,4 +95,4 @@ if (failures.length > 0) {
   for (const f of failures) console.error(`  ✗ ${f}`);
   process.exit(1);
 }
-console.log(`e2e assertions: ${Object.keys(expected).length + ours.steps.length} checks passed${reference ? ", status codes identical to the reference" : ""}`);
+console.log(`e2e assertions: ${Object.keys(expected).length + ours.steps.length} checks passed${reference ? ", status codes and error texts identical to the reference" : ""}`);
