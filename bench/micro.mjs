@@ -1,0 +1,189 @@
+// Child process (run with --expose-gc): CPU and memory figures without any network I/O.
+//   - core CPU per accepted request: handler.handle() in a tight loop, {kind:"text"} bodies,
+//     the same create → get → set_waiting mix as the HTTP rows. Once with a TaskFlow stub
+//     that answers a fixed record (the core's own cost) and once with the memory store.
+//   - core CPU per 401, with a real Readable body that must never get a 'data' listener.
+//   - memory limiter: ns/op and tracked keys under 100k distinct keys; heap after a spray.
+//   - key spray through the handler: RSS growth and tracked keys.
+import { Readable } from "node:stream";
+import { memoryUsage } from "node:process";
+import { createMemoryLimiterStore, createMemoryTaskFlowRuntime, createWebhookHandler } from "@taskflow-webhooks/core";
+import { PATH, SECRET, createFlowBody, getFlowBody, routeConfig, setWaitingBody } from "./lib/workload.mjs";
+
+const now = () => process.hrtime.bigint();
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const gc = () => {
+  globalThis.gc?.();
+  globalThis.gc?.();
+};
+
+/** A TaskFlow whose calls answer a fixed record at once: what is left is the core. */
+function fixedRecordTaskFlow() {
+  const record = {
+    flowId: "5f0c6a53-7f1e-4c35-9a8e-0d2d7c1b9e11",
+    syncMode: "managed",
+    ownerKey: "agent:main:main",
+    controllerId: "webhooks/bench",
+    revision: 0,
+    status: "queued",
+    notifyPolicy: "done_only",
+    goal: "Benchmark a webhook-driven TaskFlow",
+    currentStep: "start",
+    stateJson: { step: 1, items: ["a", "b", "c"], note: "bench" },
+    createdAt: 1_700_000_000_000,
+    updatedAt: 1_700_000_000_000,
+  };
+  const bound = {
+    sessionKey: "agent:main:main",
+    createManaged: () => record,
+    tryCreateManaged: () => record,
+    get: () => record,
+    setWaiting: () => ({ applied: true, flow: record }),
+  };
+  return { bindSession: () => bound };
+}
+
+const request = (text, headers) => ({
+  method: "POST",
+  path: PATH,
+  headers: { ...headers, "content-length": String(Buffer.byteLength(text)) },
+  remoteAddress: "127.0.0.1",
+  body: { kind: "text", text },
+});
+
+const GOOD = { "content-type": "application/json", authorization: `Bearer ${SECRET}` };
+
+/**
+ * µs per request (p50 over batches) for the accepted mix. With the fixed-record stub the
+ * three requests are built once (the flow id never changes), so the loop is the core alone.
+ * With the memory store, ids come from a counter and each cycle builds its two follow-up
+ * request objects, as an adapter would per request.
+ */
+async function acceptedCpu({ store, batches, cycles }) {
+  let seq = 0;
+  const taskFlow = store === "memory" ? createMemoryTaskFlowRuntime({ generateId: () => `flow-${++seq}` }) : fixedRecordTaskFlow();
+  const handler = createWebhookHandler({ config: routeConfig(), taskFlow });
+  const create = request(createFlowBody(), GOOD);
+  const fixedId = "5f0c6a53-7f1e-4c35-9a8e-0d2d7c1b9e11";
+  const fixedGet = request(getFlowBody(fixedId), GOOD);
+  const fixedSet = request(setWaitingBody(fixedId, 0), GOOD);
+  let failures = 0;
+  const cycle =
+    store === "memory"
+      ? async () => {
+          await handler.handle(create);
+          const id = `flow-${seq}`;
+          await handler.handle(request(getFlowBody(id), GOOD));
+          if ((await handler.handle(request(setWaitingBody(id, 0), GOOD))).status !== 200) failures++;
+        }
+      : async () => {
+          await handler.handle(create);
+          await handler.handle(fixedGet);
+          if ((await handler.handle(fixedSet)).status !== 200) failures++;
+        };
+  for (let i = 0; i < 20_000; i++) await cycle();
+  const perRequest = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = now();
+    for (let i = 0; i < cycles; i++) await cycle();
+    perRequest.push(Number(now() - t0) / 1000 / (cycles * 3));
+  }
+  if (failures > 0) throw new Error(`${failures} set_waiting calls were not applied`);
+  return { us: median(perRequest), spreadUs: [Math.min(...perRequest), Math.max(...perRequest)] };
+}
+
+async function unauthorizedCpu({ batches, perBatch }) {
+  const handler = createWebhookHandler({ config: routeConfig(), taskFlow: createMemoryTaskFlowRuntime() });
+  const stream = new Readable({ read() {} });
+  const payload = Buffer.alloc(1024, 0x7b);
+  stream.push(payload);
+  const bad = {
+    method: "POST",
+    path: PATH,
+    headers: { "content-type": "application/json", authorization: "Bearer not-the-secret", "content-length": "1024" },
+    remoteAddress: "127.0.0.1",
+    body: { kind: "node", stream },
+  };
+  for (let i = 0; i < 20_000; i++) await handler.handle(bad);
+  const perRequest = [];
+  let status = 0;
+  for (let b = 0; b < batches; b++) {
+    const t0 = now();
+    for (let i = 0; i < perBatch; i++) status = (await handler.handle(bad)).status;
+    perRequest.push(Number(now() - t0) / 1000 / perBatch);
+  }
+  return {
+    us: median(perRequest),
+    status,
+    dataListeners: stream.listenerCount("data"),
+    flowing: stream.readableFlowing,
+    bufferedBytes: stream.readableLength,
+    bytesRead: payload.length - stream.readableLength,
+  };
+}
+
+function limiter() {
+  const KEYS = 100_000;
+  const keys = Array.from({ length: KEYS }, (_, i) => `bench\n198.18.${(i >> 8) & 255}.${i & 255}#${i >> 16}`);
+  const store = createMemoryLimiterStore();
+  const options = { windowMs: 60_000, max: 120, now: 1_700_000_000_000 };
+  for (let i = 0; i < KEYS; i++) store.consume(keys[i], options); // warm-up pass
+  const perOp = [];
+  for (let round = 0; round < 7; round++) {
+    const t0 = now();
+    for (let i = 0; i < KEYS; i++) store.consume(keys[i], options);
+    perOp.push(Number(now() - t0) / KEYS);
+  }
+  const hot = [];
+  for (let round = 0; round < 7; round++) {
+    const t0 = now();
+    for (let i = 0; i < KEYS; i++) store.consume(keys[0], options);
+    hot.push(Number(now() - t0) / KEYS);
+  }
+  // Bounded memory: a million more distinct keys leave the heap where 100k left it.
+  gc();
+  const heapBefore = memoryUsage().heapUsed;
+  for (let i = 0; i < 1_000_000; i++) store.consume(`spray\n${i}`, options);
+  gc();
+  const heapAfter = memoryUsage().heapUsed;
+  return {
+    nsPerOp: median(perOp),
+    hotKeyNsPerOp: median(hot),
+    trackedKeys: store.size(),
+    distinctKeys: KEYS,
+    heapGrowthAfter1MKeysMiB: (heapAfter - heapBefore) / 1024 / 1024,
+  };
+}
+
+async function keySpray() {
+  const limiterStore = createMemoryLimiterStore();
+  const handler = createWebhookHandler({ config: routeConfig(), taskFlow: createMemoryTaskFlowRuntime(), limiterStore });
+  const text = JSON.stringify({ action: "list_flows" });
+  const headers = { "content-type": "application/json", authorization: "Bearer wrong", "content-length": String(text.length) };
+  const send = (i) =>
+    handler.handle({ method: "POST", path: PATH, headers, remoteAddress: `198.18.${(i >> 8) & 255}.${i & 255}`, body: { kind: "text", text } });
+  for (let i = 0; i < 65_536; i++) await send(i); // warm up to the key cap
+  gc();
+  const before = memoryUsage.rss();
+  const SPRAY = 200_000;
+  for (let i = 0; i < SPRAY; i++) {
+    // IPv6 documentation prefix, one address per request: 200k distinct clients.
+    await handler.handle({ method: "POST", path: PATH, headers, remoteAddress: `2001:db8::${i.toString(16)}`, body: { kind: "text", text } });
+  }
+  gc();
+  const after = memoryUsage.rss();
+  return { distinctClients: SPRAY, trackedKeys: limiterStore.size(), rssGrowthMiB: (after - before) / 1024 / 1024, inFlight: handler.inFlight() };
+}
+
+const results = {
+  core: await acceptedCpu({ store: "fixed", batches: 41, cycles: 1000 }),
+  coreWithMemoryStore: await acceptedCpu({ store: "memory", batches: 21, cycles: 1000 }),
+  unauthorized: await unauthorizedCpu({ batches: 41, perBatch: 3000 }),
+  limiter: limiter(),
+  keySpray: await keySpray(),
+};
+process.send(results);
