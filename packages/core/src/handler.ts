@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { presentedSecret } from "./auth/presented-secret.js";
 import { isJsonContentType } from "./body/content-type.js";
-import { parseJsonBody } from "./body/parse-json.js";
+import { checkParsedBody, parseJsonBody } from "./body/parse-json.js";
 import { readBody } from "./body/read-body.js";
 import { assertWebhooksConfig, type WebhooksConfig } from "./config/parse-config.js";
 import { requestPathOf } from "./config/normalize-path.js";
@@ -113,14 +113,10 @@ async function authorizedSteps(
     }
   }
 
-  // 7. JSON.
-  let body: unknown;
-  if ("parsed" in read) body = read.parsed;
-  else {
-    const parsed = parseJsonBody(read.text);
-    if (!parsed.ok) return fail("invalid_json", { routeId, error: parsed.error });
-    body = parsed.value;
-  }
+  // 7. JSON (nesting bounded, also for a body a framework parser already produced).
+  const parsed = "parsed" in read ? checkParsedBody(read.parsed) : parseJsonBody(read.text);
+  if (!parsed.ok) return fail("invalid_json", { routeId, error: parsed.error });
+  const body = parsed.value;
 
   // 8. Action schema.
   const validation = validateAction(body);

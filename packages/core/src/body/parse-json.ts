@@ -15,8 +15,19 @@ export function parseJsonBody(text: string): JsonParseResult {
     return { ok: false, error: "Request body must be valid JSON." };
   }
   return mayExceedDepth(trimmed, MAX_JSON_DEPTH) && exceedsDepth(value, MAX_JSON_DEPTH)
-    ? { ok: false, error: `Request body nests deeper than ${MAX_JSON_DEPTH} levels.` }
+    ? { ok: false, error: TOO_DEEP }
     : { ok: true, value };
+}
+
+const TOO_DEEP = `Request body nests deeper than ${MAX_JSON_DEPTH} levels.`;
+
+/**
+ * The same depth bound for a body a framework parser already produced (e.g. Express's
+ * `express.json()` mounted first): its own limit allows ~50 000 levels in 100 kB, which
+ * would overflow the stack when the store copies the value or the answer serialises it.
+ */
+export function checkParsedBody(value: unknown): JsonParseResult {
+  return exceedsDepth(value, MAX_JSON_DEPTH) ? { ok: false, error: TOO_DEEP } : { ok: true, value };
 }
 
 /**

@@ -20,7 +20,8 @@ export function hostileLogger() {
 /** `setup()` from the core tests, with its logger registered for the secrets check. */
 export function hostileSetup(overrides: Parameters<typeof setup>[0] = {}) {
   const logger = hostileLogger();
-  return setup({ logger, ...overrides } as Partial<WebhookHandlerOptions> & { routeExtra?: Record<string, unknown> });
+  const world = setup({ logger, ...overrides } as Partial<WebhookHandlerOptions> & { routeExtra?: Record<string, unknown> });
+  return { ...world, logger };
 }
 
 /** Secrets and owner keys that must never appear in a log line. */
