@@ -57,7 +57,9 @@ export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext
   const key = `${route.id}\n${client}`;
   const now = ctx.clock.now();
   const { windowMs, max } = route.limits.rateLimit;
-  const rate = await ctx.limiterStore.consume(key, { windowMs, max, now });
+  // A store may answer synchronously (the memory store does): no await, no extra tick.
+  const consumed = ctx.limiterStore.consume(key, { windowMs, max, now });
+  const rate = isPromiseLike(consumed) ? await consumed : consumed;
   const limitHeaders = rateLimitHeaders(max, rate, now);
   if (!rate.allowed) return unread(fail("rate_limited", { headers: limitHeaders }), bodyDeclared);
 
@@ -99,7 +101,8 @@ async function authorizedSteps(
   if (declared !== undefined && Number(declared) > maxBodyBytes) {
     return unread(fail("payload_too_large", { routeId }), true);
   }
-  const read = await readBody(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }, ctx.clock);
+  const reading = readBody(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }, ctx.clock);
+  const read = isPromiseLike(reading) ? await reading : reading;
   if (!read.ok) {
     switch (read.reason) {
       case "aborted":
@@ -143,6 +146,10 @@ async function authorizedSteps(
     response.meta = { ...actionMeta, ...response.meta };
     return response;
   }
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 /** True when the request carries a body (length > 0 or chunked). */

@@ -1,7 +1,7 @@
 // Runs one validated action against the route's owner-bound TaskFlow handle and maps the
 // outcome to the envelope, status and code of protocol.md §5. Records leave only through
 // the allow-list views.
-import type { BoundTaskFlow, CancelResult, MutationResult, RunTaskResult } from "../taskflow/types.js";
+import type { BoundTaskFlow, CancelResult, CreateManagedFlowParams, MutationResult, RunTaskResult } from "../taskflow/types.js";
 import { fail, succeed, type WebhookResponse } from "../view/envelope.js";
 import { flowView, optionalFlowView, taskView } from "../view/redact.js";
 import type { WebhookAction } from "./schemas.js";
@@ -12,24 +12,30 @@ export interface ActionContext {
   flows: BoundTaskFlow;
 }
 
-/** Drops the `action` key and any key whose value is undefined. */
-function paramsOf<T extends { action: string }>(input: T): Omit<T, "action"> {
-  const { action: _action, ...rest } = input;
-  for (const key of Object.keys(rest) as Array<keyof typeof rest>) if (rest[key] === undefined) delete rest[key];
-  return rest;
+/**
+ * Copies the action's fields except `action` (and `skip`), dropping undefined values, in
+ * their order. One plain loop: object rest with an excluded key and `delete` both take
+ * V8's slow paths. The keys are the schema's own (strict objects), never `__proto__`.
+ */
+function paramsOf<T extends { action: string }>(input: T, skip?: string): Omit<T, "action"> {
+  const params: Record<string, unknown> = {};
+  for (const key of Object.keys(input)) {
+    if (key === "action" || key === skip) continue;
+    const value = (input as Record<string, unknown>)[key];
+    if (value !== undefined) params[key] = value;
+  }
+  return params as Omit<T, "action">;
 }
 
 export async function runAction(action: WebhookAction, ctx: ActionContext): Promise<WebhookResponse> {
   const { flows, routeId } = ctx;
   switch (action.action) {
     case "create_flow": {
-      // `currentStep: null` means "none" at creation, as in the reference.
-      const { currentStep, ...rest } = paramsOf(action);
-      const params = {
-        ...rest,
-        controllerId: action.controllerId ?? ctx.controllerId,
-        ...(currentStep != null && { currentStep }),
-      };
+      // `currentStep: null` means "none" at creation, as in the reference. (Same object as
+      // `{...rest, controllerId, ...(currentStep != null && {currentStep})}`, keys in order.)
+      const params = paramsOf(action, "currentStep") as CreateManagedFlowParams;
+      params.controllerId = action.controllerId ?? ctx.controllerId;
+      if (action.currentStep != null) params.currentStep = action.currentStep;
       const flow = flows.tryCreateManaged ? await flows.tryCreateManaged(params) : await flows.createManaged(params);
       if (!flow) return fail("persist_failed", { routeId, result: { created: false, code: "persist_failed" } });
       const response = succeed(routeId, { created: true, flow: flowView(flow) });

@@ -1,5 +1,9 @@
-// Concurrent-request counters per route and client. Entries exist only while a request
-// holds a slot, so memory is bounded by the requests actually in flight.
+// Concurrent-request counters per route and client. A key's slot counter stays in the map
+// while it is idle (count 0) so that a client sending one request after another does not
+// delete and re-insert its key every time (which makes V8 shrink and regrow the table);
+// idle keys are dropped in one pass once they outnumber both 1 024 and the busy keys. So
+// memory stays bounded by the requests actually in flight (plus at most that many idle
+// keys, or 1 024), and each pass is paid for by the idle keys it removes.
 
 export interface InFlightTracker {
   /** A release function when a slot was free, else `undefined`. Release is idempotent. */
@@ -8,23 +12,43 @@ export interface InFlightTracker {
   held(): number;
 }
 
+const IDLE_KEYS_KEPT = 1024;
+
+interface Slots {
+  held: number;
+}
+
 export function createInFlightTracker(): InFlightTracker {
-  const counts = new Map<string, number>();
+  let slots = new Map<string, Slots>();
   let total = 0;
+  let idle = 0;
+
+  const dropIdleKeys = () => {
+    const busy = new Map<string, Slots>();
+    for (const [key, s] of slots) if (s.held > 0) busy.set(key, s);
+    slots = busy;
+    idle = 0;
+  };
+
   return {
     acquire(key, max) {
-      const current = counts.get(key) ?? 0;
-      if (current >= max) return undefined;
-      counts.set(key, current + 1);
+      let s = slots.get(key);
+      if ((s?.held ?? 0) >= max) return undefined;
+      if (s === undefined) slots.set(key, (s = { held: 0 }));
+      else if (s.held === 0) idle -= 1;
+      s.held += 1;
       total += 1;
+      const counter = s;
       let released = false;
       return () => {
         if (released) return;
         released = true;
         total -= 1;
-        const n = (counts.get(key) ?? 1) - 1;
-        if (n <= 0) counts.delete(key);
-        else counts.set(key, n);
+        counter.held -= 1;
+        if (counter.held === 0) {
+          idle += 1;
+          if (idle > IDLE_KEYS_KEPT && idle * 2 > slots.size) dropIdleKeys();
+        }
       };
     },
     held: () => total,

@@ -48,11 +48,12 @@ export interface FailureEnvelope {
 export function respond(
   status: number,
   envelope: SuccessEnvelope | FailureEnvelope,
-  headers: Record<string, string> = {},
+  headers?: Record<string, string>,
 ): WebhookResponse {
   return {
     status,
-    headers: { "content-type": JSON_CONTENT_TYPE, ...headers },
+    // No spread of an empty object on the common path (most answers add no header here).
+    headers: headers === undefined ? { "content-type": JSON_CONTENT_TYPE } : { "content-type": JSON_CONTENT_TYPE, ...headers },
     body: JSON.stringify(envelope),
   };
 }

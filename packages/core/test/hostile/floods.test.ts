@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMemoryLimiterStore, type ConsumeOptions, type ConsumeResult } from "../../src/index.js";
+import { createInFlightTracker } from "../../src/limits/in-flight.js";
 import { SECRET, checkLogsAfterAll, expectNoLeak, hostileSetup } from "./support.js";
 
 checkLogsAfterAll();
@@ -62,6 +63,60 @@ describe("memory limiter store against its model", () => {
     expect(store.size()).toBe(1000);
     // 200 hot consumes happened in the window: the first 5 allowed, all later ones refused.
     expect(store.consume("hot", options)).toEqual({ allowed: false, remaining: 0, resetAt: 60_000 });
+  });
+});
+
+describe("in-flight tracker against its model", () => {
+  it("acquire/release answer like plain counters, over enough keys to drop idle ones many times", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 2500 }), release: fc.nat() }), { minLength: 3000, maxLength: 6000 }),
+        fc.integer({ min: 1, max: 3 }),
+        (steps, max) => {
+          const tracker = createInFlightTracker();
+          const model = new Map<number, number>();
+          const held: Array<{ key: number; release: () => void }> = [];
+          for (const step of steps) {
+            const release = tracker.acquire(`k${step.key}`, max);
+            const count = model.get(step.key) ?? 0;
+            expect(release !== undefined).toBe(count < max);
+            if (release) {
+              model.set(step.key, count + 1);
+              held.push({ key: step.key, release });
+            }
+            // Release one held slot now and then (twice: release is idempotent).
+            if (held.length > 0 && step.release % 4 !== 0) {
+              const [h] = held.splice(step.release % held.length, 1);
+              h!.release();
+              h!.release();
+              model.set(h!.key, model.get(h!.key)! - 1);
+            }
+            expect(tracker.held()).toBe(held.length);
+          }
+          for (const h of held) h.release();
+          expect(tracker.held()).toBe(0);
+        },
+      ),
+      { numRuns: 30, endOnFailure: true }, // long runs: report the failing case as found, do not shrink it
+    );
+  });
+
+  it("dropping idle keys never drops a busy one: hot clients stay at their limit through many drops", () => {
+    const tracker = createInFlightTracker();
+    const hot = Array.from({ length: 10 }, (_, i) => `hot-${i}`);
+    // Half the hot clients hold one slot of one, half two of two.
+    const hotMax = (i: number) => (i % 2 === 0 ? 1 : 2);
+    const hotReleases = hot.flatMap((key, i) => Array.from({ length: hotMax(i) }, () => tracker.acquire(key, hotMax(i))!));
+    for (let round = 0; round < 8; round++) {
+      // 1 500 one-off clients come and go: more than 1 024 idle keys, so idle keys are dropped.
+      const releases = Array.from({ length: 1500 }, (_, i) => tracker.acquire(`round-${round}-${i}`, 2)!);
+      for (const release of releases) release();
+      hot.forEach((key, i) => expect(tracker.acquire(key, hotMax(i))).toBeUndefined());
+      expect(tracker.held()).toBe(15);
+    }
+    for (const release of hotReleases) release();
+    expect(tracker.held()).toBe(0);
+    hot.forEach((key, i) => expect(tracker.acquire(key, hotMax(i))).toBeTypeOf("function"));
   });
 });
 
