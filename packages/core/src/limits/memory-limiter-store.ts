@@ -4,11 +4,14 @@
 // can never grow memory past the cap, while a hot key that keeps arriving stays tracked
 // and stays limited.
 //
-// The list is an intrusive doubly linked list beside a Map used only for lookup: a hit
-// relinks two pointers and never mutates the Map. (Re-inserting a key into a V8 Map to
-// move it to the end, and `keys().next()` to find the oldest, leave deleted slots that make
-// both cost O(maxKeys) at the cap: about 10 µs per request at 4 096 keys.) An evicted
-// entry's object is reused for the newcomer, so a spray allocates no windows.
+// The table is our own open-addressing hash table (linear probing, backward-shift
+// deletion) over parallel arrays, with the list as index links beside it. A V8 Map does the
+// lookups well, but a spray at the cap deletes one key and inserts another on every call,
+// and its ordered table fills with deleted slots that it keeps rehashing away: about
+// 330 ns per call at 4 096 keys on the bench machine, against 120–240 ns here. The table
+// is at most half full and the hash is seeded per store (random), so a caller cannot
+// prepare colliding client addresses offline.
+import { randomInt } from "node:crypto";
 import type { ConsumeOptions, ConsumeResult, LimiterStore } from "../ports/limiter-store.js";
 
 export interface MemoryLimiterStoreOptions {
@@ -22,66 +25,124 @@ export interface MemoryLimiterStore extends LimiterStore {
   size(): number;
 }
 
-interface Window {
-  key: string;
-  count: number;
-  resetAt: number;
-  /** Seen less recently (towards the front of the list). */
-  older: Window | undefined;
-  /** Seen more recently (towards the end of the list). */
-  newer: Window | undefined;
-}
+const NONE = -1;
 
 export function createMemoryLimiterStore(options: MemoryLimiterStoreOptions = {}): MemoryLimiterStore {
   const maxKeys = Math.max(1, options.maxKeys ?? 4096);
-  const windows = new Map<string, Window>();
-  let oldest: Window | undefined;
-  let newest: Window | undefined;
+  const seed = randomInt(0x7fffffff) | 1;
 
-  const unlink = (w: Window) => {
-    if (w.older) w.older.newer = w.newer;
-    else oldest = w.newer;
-    if (w.newer) w.newer.older = w.older;
-    else newest = w.older;
-    w.older = w.newer = undefined;
+  // Entries 0..size-1, each: key, its hash, window count and end, list links.
+  const keys: string[] = [];
+  const hashes: number[] = [];
+  const counts: number[] = [];
+  const resets: number[] = [];
+  const older: number[] = [];
+  const newer: number[] = [];
+  let size = 0;
+  let oldest = NONE;
+  let newest = NONE;
+
+  // The hash table: entry index or NONE; at most half full, so probes stay short.
+  let table = new Int32Array(16).fill(NONE);
+  let mask = table.length - 1;
+
+  const hashOf = (key: string): number => {
+    let h = seed;
+    for (let i = 0; i < key.length; i++) {
+      h = Math.imul(h ^ key.charCodeAt(i), 0x5bd1e995);
+      h ^= h >>> 15;
+    }
+    h = Math.imul(h ^ (h >>> 13), 0x85ebca6b);
+    return (h ^ (h >>> 16)) | 0;
   };
-  const append = (w: Window) => {
-    w.older = newest;
-    if (newest) newest.newer = w;
-    else oldest = w;
-    newest = w;
+
+  const find = (key: string, hash: number): number => {
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const e = table[i]!;
+      if (e === NONE || (hashes[e] === hash && keys[e] === key)) return e;
+    }
+  };
+
+  const place = (e: number) => {
+    let i = hashes[e]! & mask;
+    while (table[i] !== NONE) i = (i + 1) & mask;
+    table[i] = e;
+  };
+
+  /** Removes entry `e` from the table, shifting later entries of its run back (Knuth R). */
+  const unplace = (e: number) => {
+    let hole = hashes[e]! & mask;
+    while (table[hole] !== e) hole = (hole + 1) & mask;
+    for (let j = (hole + 1) & mask; table[j] !== NONE; j = (j + 1) & mask) {
+      const home = hashes[table[j]!]! & mask;
+      // The entry at j may fill the hole unless its home lies cyclically in (hole, j].
+      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (!stays) {
+        table[hole] = table[j]!;
+        hole = j;
+      }
+    }
+    table[hole] = NONE;
+  };
+
+  const grow = () => {
+    table = new Int32Array(table.length * 2).fill(NONE);
+    mask = table.length - 1;
+    for (let e = 0; e < size; e++) place(e);
+  };
+
+  const unlink = (e: number) => {
+    const o = older[e]!;
+    const n = newer[e]!;
+    if (o === NONE) oldest = n;
+    else newer[o] = n;
+    if (n === NONE) newest = o;
+    else older[n] = o;
+  };
+
+  const append = (e: number) => {
+    older[e] = newest;
+    newer[e] = NONE;
+    if (newest === NONE) oldest = e;
+    else newer[newest] = e;
+    newest = e;
   };
 
   return {
     consume(key, { windowMs, max, now }) {
-      let w = windows.get(key);
-      if (w !== undefined) {
-        if (w !== newest) {
-          unlink(w);
-          append(w);
+      const hash = hashOf(key);
+      let e = find(key, hash);
+      if (e !== NONE) {
+        if (e !== newest) {
+          unlink(e);
+          append(e);
         }
-        if (w.resetAt <= now) {
-          w.count = 0;
-          w.resetAt = now + windowMs;
+        if (resets[e]! <= now) {
+          counts[e] = 0;
+          resets[e] = now + windowMs;
         }
       } else {
-        if (windows.size >= maxKeys && oldest !== undefined) {
-          w = oldest;
-          unlink(w);
-          windows.delete(w.key);
-          w.key = key;
-          w.count = 0;
-          w.resetAt = now + windowMs;
+        if (size >= maxKeys) {
+          // Evict the least recently seen key and reuse its entry.
+          e = oldest;
+          unlink(e);
+          unplace(e);
         } else {
-          w = { key, count: 0, resetAt: now + windowMs, older: undefined, newer: undefined };
+          if ((size + 1) * 2 > table.length) grow();
+          e = size++;
         }
-        windows.set(key, w);
-        append(w);
+        keys[e] = key;
+        hashes[e] = hash;
+        counts[e] = 0;
+        resets[e] = now + windowMs;
+        place(e);
+        append(e);
       }
-      if (w.count >= max) return { allowed: false, remaining: 0, resetAt: w.resetAt };
-      w.count += 1;
-      return { allowed: true, remaining: max - w.count, resetAt: w.resetAt };
+      const count = counts[e]!;
+      if (count >= max) return { allowed: false, remaining: 0, resetAt: resets[e]! };
+      counts[e] = count + 1;
+      return { allowed: true, remaining: max - count - 1, resetAt: resets[e]! };
     },
-    size: () => windows.size,
+    size: () => size,
   };
 }

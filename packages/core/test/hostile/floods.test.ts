@@ -52,6 +52,27 @@ describe("memory limiter store against its model", () => {
     );
   });
 
+  it("matches the model with many keys too (table growth, collisions, deletions in long probe runs)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100 }),
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 300 }), advance: fc.integer({ min: 0, max: 50 }) }), { minLength: 500, maxLength: 2000 }),
+        (maxKeys, steps) => {
+          const store = createMemoryLimiterStore({ maxKeys });
+          const model = modelLimiter(maxKeys);
+          let now = 0;
+          for (const step of steps) {
+            now += step.advance;
+            const options = { windowMs: 1000, max: 3, now };
+            expect(store.consume(`client-${step.key}`, options)).toEqual(model.consume(`client-${step.key}`, options));
+          }
+          expect(store.size()).toBe(model.size());
+        },
+      ),
+      { numRuns: 40, endOnFailure: true }, // long runs: report the failing case as found, do not shrink it
+    );
+  });
+
   it("tracks at most maxKeys under 100 000 distinct keys and still limits a key seen recently", () => {
     const store = createMemoryLimiterStore({ maxKeys: 1000 });
     const options = { windowMs: 60_000, max: 5, now: 0 };
