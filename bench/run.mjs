@@ -85,29 +85,40 @@ async function groupRow(kind, names, requests) {
   }
   try {
     const load = (name, seconds) => hammer(child.ports[name], requests(), seconds);
+    const cpu = () => ask(child, { cmd: "cpu" }, "cpu");
     for (const name of names) await load(name, 2); // warm-up: JIT, pools, first flows
     const rps = Object.fromEntries(names.map((n) => [n, []]));
+    const cpuUs = Object.fromEntries(names.map((n) => [n, []]));
     const ratios = Object.fromEntries(others.map((n) => [n, []]));
     let non2xx = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? names : [...names].reverse();
       const got = {};
       for (const name of order) {
+        // Every load starts on an empty memory store and a collected heap.
+        await ask(child, { cmd: "reset" }, "reset");
+        const before = await cpu();
         const r = await load(name, SECONDS);
+        const after = await cpu();
         got[name] = r.rps;
+        cpuUs[name].push((after.user - before.user + after.system - before.system) / Math.max(1, r.ok));
         non2xx += r.non2xx + r.errors;
       }
       for (const n of names) rps[n].push(got[n]);
       for (const n of others) ratios[n].push(got[n] / got[base]);
-      log(`  round ${round + 1}: ${names.map((n) => `${n} ${got[n].toFixed(0)}`).join(", ")} req/s; ${others.map((n) => `${n}/${base} ${(got[n] / got[base]).toFixed(3)}`).join(", ")}`);
+      log(`  round ${round + 1}: ${names.map((n) => `${n} ${got[n].toFixed(0)} req/s (${cpuUs[n].at(-1).toFixed(0)} µs CPU/req)`).join(", ")}; ${others.map((n) => `${n}/${base} ${(got[n] / got[base]).toFixed(3)}`).join(", ")}`);
     }
     if (non2xx > 0) notes.push(`${kind}: ${non2xx} answers were not 2xx (or failed)`);
     const row = { non2xx };
     for (const n of names) row[`${n}Rps`] = Math.round(median(rps[n]));
+    for (const n of names) row[`${n}ServerCpuUs`] = round3(median(cpuUs[n]));
     others.forEach((n, i) => {
       const prefix = i === 0 ? "" : `${n}`;
       row[prefix ? `${prefix}Ratio` : "ratio"] = round3(median(ratios[n]));
       row[prefix ? `${prefix}Spread` : "spread"] = [round3(Math.min(...ratios[n])), round3(Math.max(...ratios[n]))];
+      // The same comparison by server CPU per answered request (bare / core): less
+      // sensitive to the load generator sharing the two cores.
+      if (i === 0) row.cpuRatio = round3(median(cpuUs[base]) / median(cpuUs[n]));
     });
     return row;
   } finally {
@@ -123,7 +134,7 @@ async function hammer(port, requests, seconds) {
     requests,
   });
   const ok = result["2xx"];
-  return { rps: ok / seconds, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+  return { ok, rps: ok / seconds, non2xx: result.non2xx, errors: result.errors + result.timeouts };
 }
 
 function startChild(kind) {
@@ -180,6 +191,7 @@ async function micro() {
     },
     limiter: {
       nsPerOp: Math.round(m.limiter.nsPerOp),
+      keysBuiltPerCallNsPerOp: Math.round(m.limiter.keysBuiltPerCallNsPerOp),
       hotKeyNsPerOp: Math.round(m.limiter.hotKeyNsPerOp),
       trackedKeys: m.limiter.trackedKeys,
       distinctKeys: m.limiter.distinctKeys,

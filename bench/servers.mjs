@@ -8,12 +8,20 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMemoryTaskFlowRuntime, sendNodeResponse } from "@taskflow-webhooks/core";
-import { JSON_TYPE, PATH, createBareWork, createCoreHandler } from "./lib/workload.mjs";
+import { JSON_TYPE, PATH, createBareWork, createCoreHandler, resettableMemoryRuntime } from "./lib/workload.mjs";
 import { startRssSampler } from "./lib/rss.mjs";
 
 const kind = process.argv[2];
 const servers = {};
 const cleanups = [];
+const resets = [];
+
+/** A memory store the parent can empty between rounds (`{cmd: "reset"}`). */
+function memoryStore() {
+  const store = resettableMemoryRuntime();
+  resets.push(store.reset);
+  return store.runtime;
+}
 
 const listen = async (server) => {
   server.listen(0, "127.0.0.1");
@@ -72,12 +80,12 @@ async function startHono() {
   const { serve } = await import("@hono/node-server");
   const { Hono } = await import("hono");
   const { webhookHandler } = await import("@taskflow-webhooks/adapter-hono");
-  const work = createBareWork();
+  const work = createBareWork(memoryStore());
   const bare = new Hono().post(PATH, async (c) => {
     const [status, envelope] = await work(await c.req.json());
     return c.json(envelope, status);
   });
-  const core = new Hono().all(PATH, webhookHandler(createCoreHandler()));
+  const core = new Hono().all(PATH, webhookHandler(createCoreHandler(memoryStore())));
   const serveOn = (app) =>
     new Promise((resolve) => {
       const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => resolve(info.port));
@@ -97,7 +105,7 @@ async function startExpress() {
     return false;
   }
   const { default: express } = await import("express");
-  const work = createBareWork();
+  const work = createBareWork(memoryStore());
   const bare = express();
   bare.post(PATH, express.json(), async (req, res) => {
     const [status, envelope] = await work(req.body);
@@ -105,15 +113,15 @@ async function startExpress() {
   });
   const silent = { info() {}, warn() {}, error() {} };
   const core = express();
-  core.use(adapter.createWebhookMiddleware(createCoreHandler(), { logger: silent }));
+  core.use(adapter.createWebhookMiddleware(createCoreHandler(memoryStore()), { logger: silent }));
   servers.bare = await listen(http.createServer(bare));
   servers.core = await listen(http.createServer(core));
   return true;
 }
 
 async function startNode() {
-  servers.bare = await listen(bareNodeServer(createBareWork()));
-  servers.core = await listen(coreNodeServer(createCoreHandler()));
+  servers.bare = await listen(bareNodeServer(createBareWork(memoryStore())));
+  servers.core = await listen(coreNodeServer(createCoreHandler(memoryStore())));
 }
 
 async function startStores() {
@@ -127,7 +135,7 @@ async function startStores() {
     sqliteNormal.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  servers.memory = await listen(coreNodeServer(createCoreHandler(createMemoryTaskFlowRuntime())));
+  servers.memory = await listen(coreNodeServer(createCoreHandler(memoryStore())));
   servers.sqlite = await listen(coreNodeServer(createCoreHandler(sqlite)));
   servers.sqliteNormal = await listen(coreNodeServer(createCoreHandler(sqliteNormal)));
 }
@@ -161,6 +169,12 @@ process.on("message", (message) => {
     process.send({ rssStarted: true });
   }
   if (message?.cmd === "rss-stop") process.send({ rss: sampler.stop() });
+  if (message?.cmd === "cpu") process.send({ cpu: process.cpuUsage() });
+  if (message?.cmd === "reset") {
+    for (const reset of resets) reset();
+    globalThis.gc?.();
+    process.send({ reset: true });
+  }
   if (message?.cmd === "exit") {
     for (const cleanup of cleanups) cleanup();
     process.exit(0);

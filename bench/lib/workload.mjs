@@ -19,6 +19,37 @@ export const REQUEST_HEADERS = {
   authorization: `Bearer ${SECRET}`,
 };
 
+/**
+ * A memory runtime that can be emptied between rounds: the bound handles delegate to the
+ * current store, so a server keeps its handler (and its JIT state) while the heap of
+ * flows from earlier rounds is dropped. Without it every round runs on a bigger heap and
+ * whichever server runs later pays for the garbage collector walking all earlier flows.
+ */
+export function resettableMemoryRuntime() {
+  let runtime = createMemoryTaskFlowRuntime();
+  const bound = new Map();
+  const current = (sessionKey) => {
+    let b = bound.get(sessionKey);
+    if (b === undefined) bound.set(sessionKey, (b = runtime.bindSession({ sessionKey })));
+    return b;
+  };
+  const sample = runtime.bindSession({ sessionKey: "sample" });
+  const methods = Object.keys(sample).filter((k) => typeof sample[k] === "function");
+  return {
+    runtime: {
+      bindSession({ sessionKey }) {
+        const handle = { sessionKey };
+        for (const m of methods) handle[m] = (...args) => current(sessionKey)[m](...args);
+        return handle;
+      },
+    },
+    reset() {
+      runtime = createMemoryTaskFlowRuntime();
+      bound.clear();
+    },
+  };
+}
+
 export function createCoreHandler(taskFlow = createMemoryTaskFlowRuntime(), limits = THROUGHPUT_LIMITS) {
   return createWebhookHandler({ config: routeConfig(limits), taskFlow });
 }
