@@ -20,6 +20,7 @@ const REFERENCE_TEXTS: Array<[unknown, string]> = [
   [42, "Invalid input: expected object, received number"],
   [{ action: "list_flows", extra: 1 }, 'Unrecognized key: "extra"'],
   [{ action: "list_flows", extra: 1, b: 2 }, 'Unrecognized keys: "extra", "b"'],
+  [{ action: "list_flows", constructor: 1, toString: 2 }, 'Unrecognized keys: "constructor", "toString"'],
   [fin({ expectedRevision: "1" }), "expectedRevision: Invalid input: expected number, received string"],
   [fin({ expectedRevision: null }), "expectedRevision: Invalid input: expected number, received null"],
   [fin({}), "expectedRevision: Invalid input: expected number, received undefined"],

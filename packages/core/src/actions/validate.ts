@@ -67,7 +67,7 @@ function toIssue(issue: v.BaseIssue<unknown>, body: object, schema: v.GenericSch
   const keys = (issue.path ?? []).map((item) => String(item.key));
   if (!issue.message.startsWith(UNKNOWN_KEY) || keys.length !== 1) return { path: keys.join("."), message: issue.message };
   const known = entriesOf(schema);
-  const unknown = Object.keys(body).filter((key) => !(key in known)).map((key) => JSON.stringify(key));
+  const unknown = Object.keys(body).filter((key) => !Object.hasOwn(known, key)).map((key) => JSON.stringify(key));
   return { path: "", message: unknown.length > 1 ? `Unrecognized keys: ${unknown.join(", ")}` : issue.message };
 }
 
