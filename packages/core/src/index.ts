@@ -23,7 +23,7 @@ export {
   WebhooksConfigSchema,
 } from "./config/schema.js";
 export type { RouteConfigInput, SecretInput, WebhooksConfigInput } from "./config/schema.js";
-export { assertWebhooksConfig, parseWebhooksConfig, WebhookConfigError } from "./config/parse-config.js";
+export { assertWebhooksConfig, parseWebhooksConfig, toConfigIssue, WebhookConfigError } from "./config/parse-config.js";
 export type { ConfigIssue, ConfigParseResult, RouteConfig, RouteLimits, WebhooksConfig } from "./config/parse-config.js";
 export { normalizeRoutePath } from "./config/normalize-path.js";
 
@@ -55,6 +55,24 @@ export type { NodeSecretResolverOptions, SecretProviderConfig } from "./secrets/
 export * from "./taskflow/types.js";
 export { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
 export { createMemoryTaskFlowRuntime } from "./taskflow/memory-runtime.js";
+// Building blocks for TaskFlow backends: what each operation does to a record.
+export {
+  applyChange,
+  cancelledChange,
+  cancelledTask,
+  failChange,
+  finishChange,
+  isActiveTask,
+  isTerminalFlow,
+  newManagedFlow,
+  newTaskRecord,
+  requestCancelChange,
+  resumeChange,
+  runTaskRefusal,
+  setWaitingChange,
+  summarizeCounts,
+} from "./taskflow/flow-changes.js";
+export type { FlowChange } from "./taskflow/flow-changes.js";
 export type { MemoryTaskFlowRuntime } from "./taskflow/memory-runtime.js";
 
 // Node.js glue for adapters

@@ -6,6 +6,7 @@ import { dirname, resolve } from "node:path";
 import JSON5 from "json5";
 import * as v from "valibot";
 import {
+  toConfigIssue,
   WebhooksConfigSchema,
   createTrustedProxies,
   parseWebhooksConfig,
@@ -116,13 +117,4 @@ export async function loadServerConfig(file: string): Promise<ServerConfig> {
     throw new ServerConfigError([{ path: "(file)", message: `not valid JSON5: ${(error as Error).message}` }], path);
   }
   return parseServerConfig(content, dirname(path), path);
-}
-
-// Same wording as the core's own config errors.
-function toConfigIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
-  const path = (issue.path ?? []).map((p) => String(p.key)).join(".");
-  let message = issue.message;
-  if (issue.type === "strict_object" && issue.expected === "never") message = "unknown key";
-  else if (issue.received === "undefined" && issue.kind === "schema") message = "is required";
-  return { path: path || "(root)", message };
 }

@@ -11,20 +11,6 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import {
-  systemClock,
-  type BoundTaskFlow,
-  type CancelResult,
-  type Clock,
-  type CreateManagedFlowParams,
-  type MutationResult,
-  type RunTaskParams,
-  type RunTaskResult,
-  type TaskFlowRecord,
-  type TaskFlowRuntime,
-  type TaskRecord,
-  type TaskSummary,
-} from "@taskflow-webhooks/core";
-import {
   applyChange,
   cancelledChange,
   cancelledTask,
@@ -39,8 +25,20 @@ import {
   runTaskRefusal,
   setWaitingChange,
   summarizeCounts,
+  systemClock,
+  type BoundTaskFlow,
+  type CancelResult,
+  type Clock,
+  type CreateManagedFlowParams,
   type FlowChange,
-} from "./flow-changes.js";
+  type MutationResult,
+  type RunTaskParams,
+  type RunTaskResult,
+  type TaskFlowRecord,
+  type TaskFlowRuntime,
+  type TaskRecord,
+  type TaskSummary,
+} from "@taskflow-webhooks/core";
 import { flowTable, insertSql, taskTable, updateSetSql } from "./record-columns.js";
 import { migrate } from "./schema.js";
 

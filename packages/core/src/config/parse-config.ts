@@ -100,7 +100,8 @@ export function assertWebhooksConfig(input: unknown, pathPrefix = ""): WebhooksC
   return result.config;
 }
 
-function toConfigIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
+/** One valibot issue as a config problem: dotted path, operator-friendly message. */
+export function toConfigIssue(issue: v.BaseIssue<unknown>): ConfigIssue {
   const path = (issue.path ?? []).map((p) => String(p.key)).join(".");
   let message = issue.message;
   if (issue.type === "strict_object" && issue.expected === "never") message = "unknown key";

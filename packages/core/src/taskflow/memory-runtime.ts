@@ -3,10 +3,8 @@
 // so a caller can never reach into the store, and no state is shared between runtimes.
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../ports/clock.js";
+import { isTerminalFlow, newTaskRecord, runTaskRefusal, summarizeCounts } from "./flow-changes.js";
 import {
-  TASK_RUNTIMES,
-  TASK_STATUSES,
-  TERMINAL_FLOW_STATUSES,
   type BoundTaskFlow,
   type CancelResult,
   type CreateManagedFlowParams,
@@ -22,7 +20,6 @@ import {
   type TaskFlowRecord,
   type TaskFlowRuntime,
   type TaskRecord,
-  type TaskStatus,
   type TaskSummary,
 } from "./types.js";
 
@@ -52,8 +49,6 @@ export interface MemoryTaskFlowRuntime extends TaskFlowRuntime {
   failNextWrite(count?: number): void;
 }
 
-const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ["succeeded", "failed", "timed_out", "cancelled", "lost"];
-const FAILURE_TASK_STATUSES: readonly TaskStatus[] = ["failed", "timed_out", "lost"];
 
 interface StoredFlow {
   record: TaskFlowRecord;
@@ -177,23 +172,8 @@ function resolveFlow(store: MemoryStore, owner: string, token: string): TaskFlow
   return copyOrUndefined(ownedFlowsNewestFirst(store, owner)[0]?.record);
 }
 
-function summarizeTasks(tasks: readonly TaskRecord[]): TaskSummary {
-  const byStatus = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as TaskSummary["byStatus"];
-  const byRuntime = Object.fromEntries(TASK_RUNTIMES.map((runtime) => [runtime, 0])) as TaskSummary["byRuntime"];
-  for (const task of tasks) {
-    byStatus[task.status] += 1;
-    byRuntime[task.runtime] += 1;
-  }
-  const count = (statuses: readonly TaskStatus[]) => statuses.reduce((sum, status) => sum + byStatus[status], 0);
-  return {
-    total: tasks.length,
-    active: byStatus.queued + byStatus.running,
-    terminal: count(TERMINAL_TASK_STATUSES),
-    failures: count(FAILURE_TASK_STATUSES),
-    byStatus,
-    byRuntime,
-  };
-}
+const summarizeTasks = (tasks: readonly TaskRecord[]): TaskSummary =>
+  summarizeCounts(tasks.map((task) => ({ status: task.status, runtime: task.runtime, n: 1 })));
 
 // ---------------------------------------------------------------------------
 // Flow writes
@@ -333,10 +313,6 @@ function mutateFlow(
   return { applied: true, flow: copy(stored.record) };
 }
 
-function isTerminalFlow(record: TaskFlowRecord): boolean {
-  return TERMINAL_FLOW_STATUSES.includes(record.status);
-}
-
 // ---------------------------------------------------------------------------
 // cancel
 
@@ -380,13 +356,6 @@ function settleActiveTasks(store: MemoryStore, flowId: string, now: number): boo
 // ---------------------------------------------------------------------------
 // runTask
 
-function runTaskRefusal(record: TaskFlowRecord): string | undefined {
-  if (record.syncMode !== "managed") return "Flow does not accept managed child tasks.";
-  if (record.cancelRequestedAt != null) return "Flow cancellation has already been requested.";
-  if (isTerminalFlow(record)) return `Flow is already ${record.status}.`;
-  return undefined;
-}
-
 /** A retry names the same run: same `runId`, runtime, flow and child session. */
 function findRetriedTask(store: MemoryStore, flowId: string, params: RunTaskParams): TaskRecord | undefined {
   if (!params.runId) return undefined;
@@ -398,50 +367,6 @@ function findRetriedTask(store: MemoryStore, flowId: string, params: RunTaskPara
   );
 }
 
-/** `agent:<agentId>:...` names the agent a session belongs to. */
-function agentIdOfSessionKey(sessionKey: string): string | undefined {
-  return /^agent:([^:]+)(?::|$)/.exec(sessionKey)?.[1];
-}
-
-function optionalText<K extends string>(key: K, value: string | null | undefined): Partial<Record<K, string>> {
-  return typeof value === "string" ? ({ [key]: value } as Record<K, string>) : {};
-}
-
-/**
- * Records what the caller says: embedded stores have no agent runs, so a
- * `childSessionKey` is taken as given and nothing is started.
- */
-function newTaskRecord(store: MemoryStore, flow: TaskFlowRecord, params: RunTaskParams): TaskRecord {
-  const now = store.clock.now();
-  const running = params.status === "running";
-  // Run timing only belongs to running tasks; a running task dates from when it started.
-  const startedAt = running ? (params.startedAt ?? now) : undefined;
-  const createdAt = startedAt ?? now;
-  const agentId = params.agentId ?? agentIdOfSessionKey(flow.ownerKey);
-  return {
-    taskId: store.generateId(),
-    runtime: params.runtime,
-    ownerKey: flow.ownerKey,
-    requesterSessionKey: flow.ownerKey,
-    scopeKind: "session",
-    parentFlowId: flow.flowId,
-    ...optionalText("sourceId", params.sourceId),
-    ...optionalText("childSessionKey", params.childSessionKey),
-    ...optionalText("parentTaskId", params.parentTaskId),
-    ...optionalText("agentId", agentId),
-    ...optionalText("runId", params.runId),
-    ...optionalText("label", params.label),
-    task: params.task,
-    status: running ? "running" : "queued",
-    deliveryStatus: "pending",
-    notifyPolicy: params.notifyPolicy ?? "done_only",
-    createdAt,
-    ...(startedAt !== undefined ? { startedAt } : {}),
-    lastEventAt: running ? (params.lastEventAt ?? createdAt) : createdAt,
-    ...(running ? optionalText("progressSummary", params.progressSummary) : {}),
-  };
-}
-
 function runTask(store: MemoryStore, owner: string, params: RunTaskParams): RunTaskResult {
   const stored = ownedFlow(store, owner, params.flowId);
   if (!stored) return { created: false, found: false, reason: "Flow not found." };
@@ -449,7 +374,7 @@ function runTask(store: MemoryStore, owner: string, params: RunTaskParams): RunT
   if (refusal) return { created: false, found: true, reason: refusal, flow: copy(stored.record) };
   const retried = findRetriedTask(store, stored.record.flowId, params);
   if (retried) return { created: true, flow: copy(stored.record), task: copy(retried) };
-  const task = newTaskRecord(store, stored.record, params);
+  const task = newTaskRecord(stored.record, params, { taskId: store.generateId(), now: store.clock.now() });
   // Recording a child does not touch the flow, so its revision stays put.
   if (!write(store, () => store.tasks.set(task.taskId, task))) {
     return { created: false, found: true, reason: "Task persistence failed.", flow: copy(stored.record) };

@@ -1,7 +1,7 @@
 // What each TaskFlow operation does to a record, as pure functions of (record, params, now).
-// They mirror the core's memory runtime (the behavioural reference) field for field:
-// which keys are set, which are removed (absent, not `null`), and what `null` means.
-// Semantics: shared/spec/taskflow.md.
+// Shared by the embedded stores (memory, SQLite) so they agree field for field: which keys
+// are set, which are removed (absent, not `null`), and what `null` means. Exported for
+// authors of other TaskFlow backends.
 import {
   TASK_RUNTIMES,
   TASK_STATUSES,
@@ -17,7 +17,7 @@ import {
   type TaskRecord,
   type TaskStatus,
   type TaskSummary,
-} from "@taskflow-webhooks/core";
+} from "./types.js";
 
 /** What one applied change sets, and which keys it removes. */
 export interface FlowChange {
