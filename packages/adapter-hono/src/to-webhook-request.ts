@@ -16,9 +16,10 @@ const EMPTY = new Uint8Array(0);
 export function toWebhookRequest(c: Context, remoteAddressOf?: RemoteAddressOf): WebhookRequest {
   const incoming = nodeIncoming(c);
   return {
-    method: c.req.method,
-    // The raw request target's path (no percent-decoding, unlike `c.req.path`).
-    path: targetPath(c.req.url),
+    method: incoming?.method ?? c.req.method,
+    // The raw request target (no percent-decoding, unlike `c.req.path`); on Node it is
+    // read straight off the IncomingMessage rather than rebuilt from a full URL.
+    path: incoming?.url?.startsWith("/") ? incoming.url : targetPath(c.req.url),
     headers: incoming ? incoming.headers : c.req.raw.headers,
     remoteAddress: remoteAddressOf ? remoteAddressOf(c) : incoming?.socket?.remoteAddress,
     body: incoming
