@@ -45,6 +45,11 @@ export const ServerSettingsSchema = v.strictObject({
   /** SQLite file, relative to the config file's directory; `:memory:` for a throwaway store. */
   db: v.optional(nonEmpty),
   store: v.optional(v.picklist(["sqlite", "memory"], "must be one of: sqlite, memory")),
+  /**
+   * SQLite commit durability: "full" (default) survives power loss; "normal" survives a
+   * process crash (kill -9) but may lose the last commits on power loss, and is faster.
+   */
+  synchronous: v.optional(v.picklist(["full", "normal"], "must be one of: full, normal")),
   trustedProxies: v.optional(v.array(nonEmpty)),
   secretProviders: v.optional(v.record(nonEmpty, SecretProviderSchema)),
   shutdownTimeoutMs: v.optional(integer(0, 10 * 60_000)),

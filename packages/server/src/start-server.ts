@@ -74,7 +74,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   const { store, description } = options.taskFlow
     ? { store: options.taskFlow, description: { store: "custom" } }
-    : await openStore(options.store ?? settings.store ?? "sqlite", options.db ?? settings.db ?? DEFAULT_DB, options.clock);
+    : await openStore(
+        options.store ?? settings.store ?? "sqlite",
+        options.db ?? settings.db ?? DEFAULT_DB,
+        settings.synchronous ?? "full",
+        options.clock,
+      );
   let handler: WebhookHandler;
   let server: Server;
   try {
@@ -123,7 +128,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return { url, port: actualPort, host, handler, close };
 }
 
-async function openStore(kind: "sqlite" | "memory", db: string, clock?: Clock) {
+async function openStore(kind: "sqlite" | "memory", db: string, synchronous: "full" | "normal", clock?: Clock) {
   if (kind === "memory") {
     return { store: createMemoryTaskFlowRuntime(clock ? { clock } : {}) as ServerStore, description: { store: "memory" } };
   }
@@ -133,7 +138,10 @@ async function openStore(kind: "sqlite" | "memory", db: string, clock?: Clock) {
   // Loaded only when used: the memory store needs no native module.
   const { openSqliteTaskFlowStore } = await import("@taskflow-webhooks/taskflow-sqlite");
   try {
-    return { store: openSqliteTaskFlowStore({ path, ...(clock && { clock }) }) as ServerStore, description: { store: "sqlite", db: path } };
+    return {
+      store: openSqliteTaskFlowStore({ path, synchronous, ...(clock && { clock }) }) as ServerStore,
+      description: { store: "sqlite", db: path, synchronous },
+    };
   } catch (error) {
     throw new ServerStartError(`could not open the SQLite database ${path}: ${(error as Error).message}`);
   }

@@ -44,6 +44,19 @@ describe("stores", () => {
     expect((await post(second.url + PATH, { action: "get_flow", flowId })).body.result.flow).toMatchObject({ flowId, goal: "keep me" });
   });
 
+  it("opens SQLite with the configured commit durability (full by default, normal on request)", async () => {
+    const tmp = tempDir();
+    dirs.push(tmp);
+    const lines: Array<Record<string, unknown>> = [];
+    const log = (line: Record<string, unknown>) => void lines.push(line);
+    const full = await start({ store: "sqlite", db: `${tmp.dir}/a.sqlite`, log });
+    await full.close();
+    const normal = await start({ config: { routes: demoRoutes(), server: { synchronous: "normal" } }, store: "sqlite", db: `${tmp.dir}/b.sqlite`, log });
+    expect((await post(normal.url + PATH, { action: "create_flow", goal: "g" })).status).toBe(200);
+    expect(lines.filter((l) => l.msg === "listening").map((l) => l.synchronous)).toEqual(["full", "normal"]);
+    expect(() => parseServerConfig({ routes: demoRoutes(), server: { synchronous: "off" } }, "/etc")).toThrow(/server\.synchronous: must be one of: full, normal/);
+  });
+
   it("closes the store on shutdown; /healthz is 503 when the store is not usable", async () => {
     let healthy = true;
     let closed = 0;
