@@ -3,20 +3,29 @@
 // so a caller can never reach into the store, and no state is shared between runtimes.
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../ports/clock.js";
-import { isTerminalFlow, newTaskRecord, runTaskRefusal, summarizeCounts } from "./flow-changes.js";
+import {
+  applyChange,
+  cancelledChange,
+  failChange,
+  finishChange,
+  isTerminalFlow,
+  newManagedFlow,
+  newTaskRecord,
+  requestCancelChange,
+  resumeChange,
+  runTaskRefusal,
+  setWaitingChange,
+  summarizeCounts,
+  type FlowChange,
+} from "./flow-changes.js";
 import {
   type BoundTaskFlow,
   type CancelResult,
   type CreateManagedFlowParams,
-  type FailParams,
-  type FinishParams,
-  type JsonValue,
   type MutationResult,
   type RequestCancelParams,
-  type ResumeParams,
   type RunTaskParams,
   type RunTaskResult,
-  type SetWaitingParams,
   type TaskFlowRecord,
   type TaskFlowRuntime,
   type TaskRecord,
@@ -109,12 +118,12 @@ function bindMemorySession(store: MemoryStore, sessionKey: string): BoundTaskFlo
     findLatest: () => copyOrUndefined(ownedFlowsNewestFirst(store, owner)[0]?.record),
     resolve: (token) => resolveFlow(store, owner, token),
     getTaskSummary: (flowId) => (ownedFlow(store, owner, flowId) ? summarizeTasks(flowTasks(store, flowId)) : undefined),
-    setWaiting: (params) => mutateFlow(store, owner, params, () => setWaitingChange(params)),
-    resume: (params) => mutateFlow(store, owner, params, () => resumeChange(params)),
-    finish: (params) => mutateFlow(store, owner, params, (now) => finishChange(params, now)),
-    fail: (params) => mutateFlow(store, owner, params, (now) => failChange(params, now)),
-    requestCancel: (params: RequestCancelParams) =>
-      mutateFlow(store, owner, params, (now) => ({ set: { cancelRequestedAt: now } })),
+    // Params are copied so their JSON is deep-copied into the store.
+    setWaiting: (params) => mutateFlow(store, owner, params, () => setWaitingChange(copy(params))),
+    resume: (params) => mutateFlow(store, owner, params, () => resumeChange(copy(params))),
+    finish: (params) => mutateFlow(store, owner, params, (now) => finishChange(copy(params), now)),
+    fail: (params) => mutateFlow(store, owner, params, (now) => failChange(copy(params), now)),
+    requestCancel: (params: RequestCancelParams) => mutateFlow(store, owner, params, requestCancelChange),
     cancel: ({ flowId }) => cancelFlow(store, owner, flowId),
     runTask: (params) => runTask(store, owner, params),
   };
@@ -179,115 +188,14 @@ const summarizeTasks = (tasks: readonly TaskRecord[]): TaskSummary =>
 // Flow writes
 
 function createManagedFlow(store: MemoryStore, owner: string, params: CreateManagedFlowParams): TaskFlowRecord | null {
-  const now = store.clock.now();
-  const record: TaskFlowRecord = {
-    flowId: store.generateId(),
-    syncMode: "managed",
-    ownerKey: owner,
-    controllerId: params.controllerId,
-    revision: 0,
-    // No check that a blocked flow names what blocks it: the reference accepts it bare.
-    status: params.status ?? "queued",
-    notifyPolicy: params.notifyPolicy ?? "done_only",
-    goal: params.goal,
-    ...(typeof params.currentStep === "string" ? { currentStep: params.currentStep } : {}),
-    ...givenJson(params, ["stateJson", "waitJson"]).set,
-    createdAt: now,
-    updatedAt: now,
-  };
+  // Copying the params copies their JSON in, so the caller keeps no handle on stored data.
+  const record = newManagedFlow(copy(params), { flowId: store.generateId(), ownerKey: owner, now: store.clock.now() });
   return write(store, () => insertFlow(store, record)) ? copy(record) : null;
-}
-
-/** What one applied change sets, and which keys it removes (absent, not `null`). */
-interface FlowChange {
-  set: Partial<TaskFlowRecord>;
-  remove?: readonly RemovableField[];
-}
-
-type ClearableText = "currentStep" | "blockedTaskId" | "blockedSummary";
-type RemovableField = ClearableText | "endedAt";
-type JsonField = "stateJson" | "waitJson";
-const BLOCKED_FIELDS = ["blockedTaskId", "blockedSummary"] as const;
-
-/** Text fields: `undefined` leaves the field alone, `null` removes it, a string sets it. */
-function givenText(params: Partial<Record<ClearableText, string | null>>, keys: readonly ClearableText[]): FlowChange {
-  const set: Partial<TaskFlowRecord> = {};
-  const remove: ClearableText[] = [];
-  for (const key of keys) {
-    const value = params[key];
-    if (value === null) remove.push(key);
-    else if (value !== undefined) set[key] = value;
-  }
-  return { set, remove };
-}
-
-/** JSON fields: `undefined` leaves the field alone; anything else, `null` included, is stored (copied). */
-function givenJson(params: Partial<Record<JsonField, JsonValue>>, keys: readonly JsonField[]): FlowChange {
-  const set: Partial<TaskFlowRecord> = {};
-  for (const key of keys) {
-    const value = params[key];
-    if (value !== undefined) set[key] = copy(value);
-  }
-  return { set };
-}
-
-function mergeChanges(...changes: FlowChange[]): FlowChange {
-  return {
-    set: Object.assign({}, ...changes.map((change) => change.set)) as Partial<TaskFlowRecord>,
-    remove: changes.flatMap((change) => change.remove ?? []),
-  };
-}
-
-function isNonEmptyText(value: string | null | undefined): boolean {
-  return typeof value === "string" && value.trim() !== "";
-}
-
-function setWaitingChange(params: SetWaitingParams): FlowChange {
-  // Only the given blocked fields decide the status, not ones already on the flow.
-  const blocked = isNonEmptyText(params.blockedTaskId) || isNonEmptyText(params.blockedSummary);
-  return mergeChanges(
-    { set: { status: blocked ? "blocked" : "waiting" }, remove: ["endedAt"] },
-    givenText(params, ["currentStep", ...BLOCKED_FIELDS]),
-    givenJson(params, ["stateJson", "waitJson"]),
-  );
-}
-
-function resumeChange(params: ResumeParams): FlowChange {
-  return mergeChanges(
-    { set: { status: params.status ?? "queued", waitJson: null }, remove: [...BLOCKED_FIELDS, "endedAt"] },
-    givenText(params, ["currentStep"]),
-    givenJson(params, ["stateJson"]),
-  );
-}
-
-function finishChange(params: FinishParams, now: number): FlowChange {
-  return mergeChanges(
-    { set: { status: "succeeded", endedAt: now, waitJson: null }, remove: BLOCKED_FIELDS },
-    givenJson(params, ["stateJson"]),
-  );
-}
-
-function failChange(params: FailParams, now: number): FlowChange {
-  return mergeChanges(
-    { set: { status: "failed", endedAt: now, waitJson: null } },
-    givenText(params, BLOCKED_FIELDS),
-    givenJson(params, ["stateJson"]),
-  );
-}
-
-function cancelledChange(now: number): FlowChange {
-  return { set: { status: "cancelled", endedAt: now, waitJson: null }, remove: BLOCKED_FIELDS };
 }
 
 /** Applies a change as one write: revision +1, `updatedAt` now. Answers whether it was stored. */
 function writeFlowChange(store: MemoryStore, stored: StoredFlow, change: FlowChange, now: number): boolean {
-  const next: TaskFlowRecord = {
-    ...stored.record,
-    ...change.set,
-    revision: stored.record.revision + 1,
-    updatedAt: now,
-  };
-  for (const key of change.remove ?? []) delete next[key];
+  const next = applyChange(stored.record, change, now);
   return write(store, () => {
     stored.record = next;
   });
@@ -330,7 +238,7 @@ function cancelFlow(store: MemoryStore, owner: string, flowId: string): CancelRe
   const now = store.clock.now();
   // Like the reference, cancel first records the request (its own revision), then ends the flow.
   if (stored.record.cancelRequestedAt == null) {
-    if (!writeFlowChange(store, stored, { set: { cancelRequestedAt: now } }, now)) {
+    if (!writeFlowChange(store, stored, requestCancelChange(now), now)) {
       return refuse("Flow persistence failed.");
     }
   }
