@@ -4,7 +4,7 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { WebhookHandler, WebhookRequest, WebhookResponse } from "@taskflow-webhooks/core";
 import { toHonoResponse } from "./to-hono-response.js";
-import { toWebhookRequest, type RemoteAddressOf } from "./to-webhook-request.js";
+import { cachedBody, toWebhookRequest, type RemoteAddressOf } from "./to-webhook-request.js";
 
 export interface HonoWebhookOptions {
   /**
@@ -20,6 +20,8 @@ export interface HonoWebhookOptions {
 export function webhookHandler(handler: WebhookHandler, options: HonoWebhookOptions = {}): MiddlewareHandler {
   return async (c, next) => {
     const request = toWebhookRequest(c, options.remoteAddress);
+    // Only when some middleware already read the body: the common path stays synchronous.
+    if (Object.keys(c.req.bodyCache).length > 0) request.body = (await cachedBody(c)) ?? request.body;
     const response = await handler.handle(request);
     if (response === undefined) return next();
     options.onResponse?.(c, response, request);

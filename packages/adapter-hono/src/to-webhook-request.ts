@@ -40,3 +40,16 @@ function targetPath(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   return start === -1 ? "/" : url.slice(start);
 }
+
+/**
+ * A body an earlier middleware already read (`c.req.json()`, `c.req.text()`, ...) is gone
+ * from the stream but kept in Hono's body cache: hand the core that copy instead of an
+ * empty stream. The route's byte limit still applies to it.
+ */
+export async function cachedBody(c: Context): Promise<WebhookRequest["body"] | undefined> {
+  const cache = c.req.bodyCache;
+  if (cache.text) return { kind: "text", text: await cache.text };
+  if (cache.arrayBuffer) return { kind: "bytes", bytes: new Uint8Array(await cache.arrayBuffer) };
+  if (cache.blob) return { kind: "bytes", bytes: new Uint8Array(await (await cache.blob).arrayBuffer()) };
+  return undefined;
+}

@@ -176,6 +176,24 @@ describe("transport rejections", () => {
   });
 });
 
+describe("a body an earlier middleware already read", () => {
+  it("is taken from Hono's body cache (json, text or arrayBuffer), still under the byte limit", async () => {
+    for (const read of ["json", "text", "arrayBuffer"] as const) {
+      const app = new Hono();
+      app.use(async (c, next) => {
+        await c.req[read]();
+        await next();
+      });
+      app.route("/", webhookApp(demoHandler({ routes: { demo: { sessionKey: "agent:main:main", secret: SECRET, limits: { maxBodyBytes: 100 } } } })));
+      const { url } = await start(app);
+      const created = await post(url + PATH, { action: "create_flow", goal: "read twice" });
+      expect([read, created.status, created.json.result?.flow?.goal]).toEqual([read, 200, "read twice"]);
+      const big = await post(url + PATH, { action: "create_flow", goal: "x".repeat(200) });
+      expect([read, big.status]).toEqual([read, 413]);
+    }
+  });
+});
+
 describe("actions over HTTP", () => {
   it("create → get → set_waiting → finish", async () => {
     const { url } = await start(hostApp((app) => app.route("/", webhookApp(demoHandler()))));
