@@ -50,6 +50,11 @@ export const ServerSettingsSchema = v.strictObject({
    * process crash (kill -9) but may lose the last commits on power loss, and is faster.
    */
   synchronous: v.optional(v.picklist(["full", "normal"], "must be one of: full, normal")),
+  /**
+   * Where rate-limit windows live: "memory" (default, per process) or "sqlite" (a limiter
+   * file beside the database, shared by every server process on this machine).
+   */
+  limiter: v.optional(v.picklist(["memory", "sqlite"], "must be one of: memory, sqlite")),
   trustedProxies: v.optional(v.array(nonEmpty)),
   secretProviders: v.optional(v.record(nonEmpty, SecretProviderSchema)),
   shutdownTimeoutMs: v.optional(integer(0, 10 * 60_000)),

@@ -14,6 +14,7 @@ import {
   createNodeSecretResolver,
   loadWebhookHandler,
   type Clock,
+  type LimiterStore,
   type Logger,
   type LogFields,
   type TaskFlowRuntime,
@@ -82,7 +83,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       );
   let handler: WebhookHandler;
   let server: Server;
+  let limiter: { store: LimiterStore; close(): void; path: string } | undefined;
   try {
+    if (settings.limiter === "sqlite") limiter = await openSharedLimiter(options.db ?? settings.db ?? DEFAULT_DB);
     handler = await loadWebhookHandler({
       config: config.webhooks,
       taskFlow: store,
@@ -90,6 +93,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
       trustedProxies: settings.trustedProxies ?? [],
       ...(options.clock && { clock: options.clock }),
+      ...(limiter && { limiterStore: limiter.store }),
     });
     const app = new Hono();
     app.use(requestLog(handler, log, () => performance.now()));
@@ -101,6 +105,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     await listen(server, port, host);
   } catch (error) {
+    limiter?.close();
     store.close?.();
     throw error;
   }
@@ -114,6 +119,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url,
     routes: handler.routes.map((r) => `${r.id} ${r.path}${r.cold ? " (cold: no secret)" : ""}`).join(", "),
     ...description,
+    limiter: limiter ? `sqlite ${limiter.path}` : "memory",
   });
 
   let closing: Promise<void> | undefined;
@@ -121,6 +127,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     (closing ??= (async () => {
       log({ ts: new Date().toISOString(), level: "info", msg: "shutting down", inFlight: handler.inFlight() });
       await drain(server, shutdownTimeoutMs);
+      limiter?.close();
       store.close?.();
       log({ ts: new Date().toISOString(), level: "info", msg: "stopped" });
     })());
@@ -144,6 +151,18 @@ async function openStore(kind: "sqlite" | "memory", db: string, synchronous: "fu
     };
   } catch (error) {
     throw new ServerStartError(`could not open the SQLite database ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The limiter file sits beside the TaskFlow database: `flows.sqlite` → `flows.limits.sqlite`. */
+async function openSharedLimiter(db: string) {
+  const path = db === ":memory:" ? db : resolve(db).replace(/(\.sqlite)?$/, ".limits.sqlite");
+  const { openSqliteLimiterStore } = await import("@taskflow-webhooks/taskflow-sqlite");
+  try {
+    const store = openSqliteLimiterStore({ path });
+    return { store, close: () => store.close(), path };
+  } catch (error) {
+    throw new ServerStartError(`could not open the limiter database ${path}: ${(error as Error).message}`);
   }
 }
 

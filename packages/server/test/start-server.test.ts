@@ -57,6 +57,28 @@ describe("stores", () => {
     expect(() => parseServerConfig({ routes: demoRoutes(), server: { synchronous: "off" } }, "/etc")).toThrow(/server\.synchronous: must be one of: full, normal/);
   });
 
+  it("server.limiter: sqlite shares rate-limit windows between processes on one database", async () => {
+    const tmp = tempDir();
+    dirs.push(tmp);
+    const routes = { demo: { ...demoRoutes().demo, limits: { rateLimit: { windowMs: 60_000, max: 2 } } } };
+    const statuses = async (limiter: "memory" | "sqlite", db: string) => {
+      const lines: Array<Record<string, unknown>> = [];
+      const config = { routes, server: { limiter } };
+      const a = await start({ config, store: "sqlite", db, log: (l) => void lines.push(l) });
+      const b = await start({ config, store: "sqlite", db, log: quiet });
+      const out: number[] = [];
+      for (const s of [a, b, a, b]) out.push((await post(s.url + PATH, { action: "list_flows" })).status);
+      return { out, limiterLine: lines.find((l) => l.msg === "listening")?.limiter };
+    };
+    const shared = await statuses("sqlite", `${tmp.dir}/shared/flows.sqlite`);
+    expect(shared.out).toEqual([200, 200, 429, 429]);
+    expect(shared.limiterLine).toBe(`sqlite ${tmp.dir}/shared/flows.limits.sqlite`);
+    const separate = await statuses("memory", `${tmp.dir}/separate/flows.sqlite`);
+    // Per-process windows: each server has seen only two of the four requests.
+    expect(separate.out).toEqual([200, 200, 200, 200]);
+    expect(separate.limiterLine).toBe("memory");
+  });
+
   it("closes the store on shutdown; /healthz is 503 when the store is not usable", async () => {
     let healthy = true;
     let closed = 0;

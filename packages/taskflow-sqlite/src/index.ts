@@ -7,3 +7,8 @@ export {
   type SqliteTaskFlowStoreOptions,
 } from "./sqlite-store.js";
 export { SCHEMA_VERSION, SqliteTaskFlowSchemaError } from "./schema.js";
+export {
+  openSqliteLimiterStore,
+  type SqliteLimiterStore,
+  type SqliteLimiterStoreOptions,
+} from "./sqlite-limiter-store.js";
