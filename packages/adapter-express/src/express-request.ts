@@ -34,9 +34,8 @@ export function toWebhookRequest(req: ExpressRequestLike, path: string, logger: 
  */
 function expressClientAddress(req: ExpressRequestLike): string | undefined {
   const trust = req.app?.get("trust proxy");
-  if (trust === undefined || trust === false || !req.ip) return undefined;
-  // Same form as the core's own keys: `::ffff:203.0.113.7` → `203.0.113.7`.
-  return req.ip.startsWith("::ffff:") && req.ip.includes(".") ? req.ip.slice(7) : req.ip;
+  // The core unmaps IPv4-mapped addresses (`::ffff:203.0.113.7`) itself.
+  return trust === undefined || trust === false || !req.ip ? undefined : req.ip;
 }
 
 let warnedAboutParserOrder = false;

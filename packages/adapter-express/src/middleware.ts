@@ -6,10 +6,8 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import {
-  createNodeSecretResolver,
   createWebhookHandler,
-  ERROR_CODES,
-  JSON_CONTENT_TYPE,
+  errorResponse,
   loadWebhookHandler,
   sendNodeResponse,
   type Logger,
@@ -47,8 +45,8 @@ const consoleLogger: Logger = {
 /** Resolves SecretRefs, then returns the middleware: `app.use(await loadWebhookMiddleware(options))`. */
 export async function loadWebhookMiddleware(options: LoadWebhookMiddlewareOptions): Promise<WebhookMiddleware> {
   const logger = options.logger ?? consoleLogger;
-  const secretResolver = options.secretResolver ?? createNodeSecretResolver();
-  const handler = await loadWebhookHandler({ ...options, logger, secretResolver });
+  // loadWebhookHandler defaults the resolver to createNodeSecretResolver().
+  const handler = await loadWebhookHandler({ ...options, logger });
   return createWebhookMiddleware(handler, { ...options, logger });
 }
 
@@ -80,14 +78,9 @@ export function createWebhookMiddleware(
         if (!res.writableEnded) res.destroy();
         return true;
       }
-      const envelope = { ok: false, code: "internal_error", error: ERROR_CODES.internal_error.error, result: {}, correlationId: id };
-      const body = JSON.stringify(envelope);
-      sendNodeResponse(res, {
-        status: ERROR_CODES.internal_error.status,
-        headers: { "content-type": JSON_CONTENT_TYPE },
-        body,
-        closeConnection: !req.readableEnded,
-      });
+      const response = errorResponse("internal_error", { correlationId: id });
+      response.closeConnection = !req.readableEnded;
+      sendNodeResponse(res, response);
     }
     return true;
   }
