@@ -26,7 +26,7 @@ export interface ExpressAdapterOptions {
 
 export type WebhookMiddlewareOptions = WebhookHandlerOptions & ExpressAdapterOptions;
 export type LoadWebhookMiddlewareOptions = WebhookMiddlewareOptions & {
-  /** Resolves SecretRefs once at start-up. Default: env, file and exec via `createNodeSecretResolver()`. */
+  /** Resolves SecretRefs once at start-up. Default: `createNodeSecretResolver()` (env; file and exec need providers). */
   secretResolver?: SecretResolver;
 };
 

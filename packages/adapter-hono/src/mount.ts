@@ -20,8 +20,9 @@ export interface HonoWebhookOptions {
 export function webhookHandler(handler: WebhookHandler, options: HonoWebhookOptions = {}): MiddlewareHandler {
   return async (c, next) => {
     const request = toWebhookRequest(c, options.remoteAddress);
-    // Only when some middleware already read the body: the common path stays synchronous.
-    if (Object.keys(c.req.bodyCache).length > 0) request.body = (await cachedBody(c)) ?? request.body;
+    // Only when some middleware already read the body: the common path awaits nothing here.
+    const cached = cachedBody(c);
+    if (cached) request.body = await cached;
     const response = await handler.handle(request);
     if (response === undefined) return next();
     options.onResponse?.(c, response, request);

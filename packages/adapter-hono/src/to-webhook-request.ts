@@ -46,10 +46,11 @@ function targetPath(url: string): string {
  * from the stream but kept in Hono's body cache: hand the core that copy instead of an
  * empty stream. The route's byte limit still applies to it.
  */
-export async function cachedBody(c: Context): Promise<WebhookRequest["body"] | undefined> {
-  const cache = c.req.bodyCache;
-  if (cache.text) return { kind: "text", text: await cache.text };
-  if (cache.arrayBuffer) return { kind: "bytes", bytes: new Uint8Array(await cache.arrayBuffer) };
-  if (cache.blob) return { kind: "bytes", bytes: new Uint8Array(await (await cache.blob).arrayBuffer()) };
+export function cachedBody(c: Context): Promise<WebhookRequest["body"]> | undefined {
+  // Hono types the cache by value but stores the promises: Promise.resolve takes either.
+  const { text, arrayBuffer, blob } = c.req.bodyCache;
+  if (text) return Promise.resolve(text).then((value) => ({ kind: "text", text: value }));
+  if (arrayBuffer) return Promise.resolve(arrayBuffer).then((value) => ({ kind: "bytes", bytes: new Uint8Array(value) }));
+  if (blob) return Promise.resolve(blob).then(async (value) => ({ kind: "bytes", bytes: new Uint8Array(await value.arrayBuffer()) }));
   return undefined;
 }
