@@ -6,8 +6,10 @@ import { systemClock, type Clock } from "../ports/clock.js";
 import {
   applyChange,
   cancelledChange,
+  cancelledTask,
   failChange,
   finishChange,
+  isActiveTask,
   isTerminalFlow,
   newManagedFlow,
   newTaskRecord,
@@ -252,11 +254,11 @@ function cancelFlow(store: MemoryStore, owner: string, flowId: string): CancelRe
  * records (one write). The reference would wait forever here ("We go further").
  */
 function settleActiveTasks(store: MemoryStore, flowId: string, now: number): boolean {
-  const active = flowTasks(store, flowId).filter((task) => task.status === "queued" || task.status === "running");
+  const active = flowTasks(store, flowId).filter(isActiveTask);
   if (active.length === 0) return true;
   return write(store, () => {
     for (const task of active) {
-      store.tasks.set(task.taskId, { ...task, status: "cancelled", endedAt: now, lastEventAt: now });
+      store.tasks.set(task.taskId, cancelledTask(task, now));
     }
   });
 }
