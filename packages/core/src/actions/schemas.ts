@@ -20,36 +20,34 @@ export const invalidType = (expected: string) => (issue: { input: unknown }) =>
   `Invalid input: expected ${expected}, received ${receivedType(issue.input)}`;
 const invalidOption = (values: readonly string[]) => `Invalid option: expected one of ${values.map((v) => `"${v}"`).join("|")}`;
 
-const text = (_field: string) =>
-  v.pipe(v.string(invalidType("string")), v.trim(), v.nonEmpty("Too small: expected string to have >=1 characters"));
-const optionalText = (field: string) => v.optional(text(field));
-const clearableText = (field: string) => v.optional(v.nullable(text(field)));
+const text = v.pipe(v.string(invalidType("string")), v.trim(), v.nonEmpty("Too small: expected string to have >=1 characters"));
+const optionalText = v.optional(text);
+const clearableText = v.optional(v.nullable(text));
 // The body came from JSON.parse, so any value here is already JSON.
 const json = v.optional(v.custom<JsonValue>(() => true));
-const nonNegativeInt = (_field: string) =>
-  v.pipe(
+const nonNegativeInt = v.pipe(
     v.number(invalidType("number")),
     v.integer(invalidType("int")),
     v.minValue(0, "Too small: expected number to be >=0"),
-    v.maxValue(Number.MAX_SAFE_INTEGER, `Too big: expected int to be <=${Number.MAX_SAFE_INTEGER}`),
-  );
-const oneOf = <const T extends readonly [string, ...string[]]>(_field: string, values: T) =>
+  v.maxValue(Number.MAX_SAFE_INTEGER, `Too big: expected int to be <=${Number.MAX_SAFE_INTEGER}`),
+);
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   v.picklist(values, invalidOption(values));
 
-const flowId = text("flowId");
-const expectedRevision = nonNegativeInt("expectedRevision");
-const notifyPolicy = v.optional(oneOf("notifyPolicy", ["done_only", "state_changes", "silent"]));
+const flowId = text;
+const expectedRevision = nonNegativeInt;
+const notifyPolicy = v.optional(oneOf(["done_only", "state_changes", "silent"]));
 
 /**
  * A strict action object. valibot reports a missing key with the object's message, so the
  * message looks the missing field's own schema up to word it like a wrong type would be.
  */
 const action = <const A extends string, const E extends v.ObjectEntries>(name: A, entries: E) => {
-  const all: v.ObjectEntries = { action: v.literal(name), ...entries };
-  return v.strictObject({ action: v.literal(name), ...entries }, (issue) => {
+  const all = { action: v.literal(name), ...entries };
+  return v.strictObject(all, (issue) => {
     if (issue.expected === "never") return `Unrecognized key: ${issue.received}`;
     const key = issue.path?.[issue.path.length - 1]?.key;
-    return missingFieldMessage(typeof key === "string" ? all[key] : undefined);
+    return missingFieldMessage(typeof key === "string" ? (all as v.ObjectEntries)[key] : undefined);
   });
 };
 
@@ -61,11 +59,11 @@ function missingFieldMessage(schema: v.GenericSchema | undefined): string {
 }
 
 export const CreateFlowSchema = action("create_flow", {
-  goal: text("goal"),
-  controllerId: optionalText("controllerId"),
-  status: v.optional(oneOf("status", ["queued", "running", "waiting", "blocked"])),
+  goal: text,
+  controllerId: optionalText,
+  status: v.optional(oneOf(["queued", "running", "waiting", "blocked"])),
   notifyPolicy,
-  currentStep: clearableText("currentStep"),
+  currentStep: clearableText,
   stateJson: json,
   waitJson: json,
 });
@@ -73,24 +71,24 @@ export const CreateFlowSchema = action("create_flow", {
 export const GetFlowSchema = action("get_flow", { flowId });
 export const ListFlowsSchema = action("list_flows", {});
 export const FindLatestFlowSchema = action("find_latest_flow", {});
-export const ResolveFlowSchema = action("resolve_flow", { token: text("token") });
+export const ResolveFlowSchema = action("resolve_flow", { token: text });
 export const GetTaskSummarySchema = action("get_task_summary", { flowId });
 
 export const SetWaitingSchema = action("set_waiting", {
   flowId,
   expectedRevision,
-  currentStep: clearableText("currentStep"),
+  currentStep: clearableText,
   stateJson: json,
   waitJson: json,
-  blockedTaskId: clearableText("blockedTaskId"),
-  blockedSummary: clearableText("blockedSummary"),
+  blockedTaskId: clearableText,
+  blockedSummary: clearableText,
 });
 
 export const ResumeFlowSchema = action("resume_flow", {
   flowId,
   expectedRevision,
-  status: v.optional(oneOf("status", ["queued", "running"])),
-  currentStep: clearableText("currentStep"),
+  status: v.optional(oneOf(["queued", "running"])),
+  currentStep: clearableText,
   stateJson: json,
 });
 
@@ -100,8 +98,8 @@ export const FailFlowSchema = action("fail_flow", {
   flowId,
   expectedRevision,
   stateJson: json,
-  blockedTaskId: clearableText("blockedTaskId"),
-  blockedSummary: clearableText("blockedSummary"),
+  blockedTaskId: clearableText,
+  blockedSummary: clearableText,
 });
 
 export const RequestCancelSchema = action("request_cancel", { flowId, expectedRevision });
@@ -113,20 +111,20 @@ export const RunTaskSchema = v.pipe(
   action("run_task", {
     flowId,
     // cli and cron exist inside OpenClaw but are not for external callers.
-    runtime: oneOf("runtime", ["subagent", "acp"]),
-    task: text("task"),
-    sourceId: optionalText("sourceId"),
-    childSessionKey: optionalText("childSessionKey"),
-    parentTaskId: optionalText("parentTaskId"),
-    agentId: optionalText("agentId"),
-    runId: optionalText("runId"),
-    label: optionalText("label"),
+    runtime: oneOf(["subagent", "acp"]),
+    task: text,
+    sourceId: optionalText,
+    childSessionKey: optionalText,
+    parentTaskId: optionalText,
+    agentId: optionalText,
+    runId: optionalText,
+    label: optionalText,
     preferMetadata: v.optional(v.boolean(invalidType("boolean"))),
     notifyPolicy,
-    status: v.optional(oneOf("status", ["queued", "running"])),
-    startedAt: v.optional(nonNegativeInt("startedAt")),
-    lastEventAt: v.optional(nonNegativeInt("lastEventAt")),
-    progressSummary: clearableText("progressSummary"),
+    status: v.optional(oneOf(["queued", "running"])),
+    startedAt: v.optional(nonNegativeInt),
+    lastEventAt: v.optional(nonNegativeInt),
+    progressSummary: clearableText,
   }),
   v.forward(
     v.check(
