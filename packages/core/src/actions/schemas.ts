@@ -26,9 +26,9 @@ const clearableText = v.optional(v.nullable(text));
 // The body came from JSON.parse, so any value here is already JSON.
 const json = v.optional(v.custom<JsonValue>(() => true));
 const nonNegativeInt = v.pipe(
-    v.number(invalidType("number")),
-    v.integer(invalidType("int")),
-    v.minValue(0, "Too small: expected number to be >=0"),
+  v.number(invalidType("number")),
+  v.integer(invalidType("int")),
+  v.minValue(0, "Too small: expected number to be >=0"),
   v.maxValue(Number.MAX_SAFE_INTEGER, `Too big: expected int to be <=${Number.MAX_SAFE_INTEGER}`),
 );
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
