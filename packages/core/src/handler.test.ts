@@ -20,10 +20,12 @@ describe("routing", () => {
     expect(parse(await send({ path: `${PATH}/?x=1`, json: { action: "list_flows" } })).status).toBe(200);
   });
 
-  it("does not lower-case or decode paths", async () => {
+  it("answers the path variants the Gateway routes to the plugin (case, %-encoding, dot segments, //)", async () => {
     const { send } = setup();
-    expect(await send({ path: PATH.toUpperCase() })).toBeUndefined();
-    expect(await send({ path: "/plugins/webhooks/%64emo" })).toBeUndefined();
+    for (const path of [PATH.toUpperCase(), "/plugins/webhooks/%64emo", "/plugins//webhooks/demo", "/plugins/webhooks/./demo", "/plugins/x/../webhooks/demo"]) {
+      expect(parse(await send({ path, json: { action: "list_flows" } })).status, path).toBe(200);
+    }
+    expect(await send({ path: "/plugins/webhooks/demo2" })).toBeUndefined();
   });
 
   it("does not serve disabled routes", async () => {

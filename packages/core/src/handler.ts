@@ -7,7 +7,6 @@ import { isJsonContentType } from "./body/content-type.js";
 import { checkParsedBody, parseJsonBody } from "./body/parse-json.js";
 import { readBody } from "./body/read-body.js";
 import { assertWebhooksConfig, type WebhooksConfig } from "./config/parse-config.js";
-import { requestPathOf } from "./config/normalize-path.js";
 import { runAction } from "./actions/run-action.js";
 import { issueText, validateAction } from "./actions/validate.js";
 import { createInFlightTracker, type InFlightTracker } from "./limits/in-flight.js";
@@ -19,7 +18,7 @@ import type { LimiterStore } from "./ports/limiter-store.js";
 import { silentLogger, type Logger } from "./ports/logger.js";
 import type { SecretResolver } from "./ports/secret-resolver.js";
 import { headerReader, type HeaderReader, type WebhookRequest } from "./request.js";
-import { buildRouteTable, type CompiledRoute, type RouteTable } from "./routes/route-table.js";
+import { buildRouteTable, lookupRoute, type CompiledRoute, type RouteTable } from "./routes/route-table.js";
 import { createNodeSecretResolver } from "./secrets/node-secret-resolver.js";
 import { resolveRouteSecrets, type ResolvedRouteSecrets } from "./secrets/resolve-route-secrets.js";
 import { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
@@ -38,8 +37,8 @@ export interface WebhookContext {
 }
 
 export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext): Promise<WebhookResponse | undefined> {
-  // 0. Not one of our paths: the host answers (usually 404).
-  const route = ctx.routes.get(requestPathOf(request.path));
+  // 0. Not one of our paths (exact, then canonical variant): the host answers (usually 404).
+  const route = lookupRoute(ctx.routes, request.path);
   if (route === undefined) return undefined;
   const header = headerReader(request.headers);
   const bodyDeclared = declaresBody(header);
@@ -217,7 +216,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const routes = [...ctx.routes.values()].map((r) => ({ id: r.id, path: r.path, cold: r.matcher.cold }));
   return {
     handle: (request) => handleWebhook(request, ctx),
-    matches: (path) => ctx.routes.has(requestPathOf(path)),
+    matches: (path) => lookupRoute(ctx.routes, path) !== undefined,
     routes,
     inFlight: () => ctx.inFlight.held(),
   };

@@ -1,6 +1,7 @@
 // The route table is built once from config: paths normalised, secrets hashed, TaskFlow
-// handles bound. The hot path only looks a path up.
+// handles bound. The hot path only looks a path up (exact, then canonical variant).
 import { createSecretMatcher, type SecretMatcher } from "../auth/secret-matcher.js";
+import { canonicalRoutePath, requestPathOf, urlPathOf } from "../config/normalize-path.js";
 import type { RouteConfig, RouteLimits, WebhooksConfig } from "../config/parse-config.js";
 import type { Logger } from "../ports/logger.js";
 import type { ResolvedRouteSecrets } from "../secrets/resolve-route-secrets.js";
@@ -38,17 +39,48 @@ export function buildRouteTable(
   return table;
 }
 
+/**
+ * The route a request target belongs to, found as the Gateway's bundled plugin finds it:
+ * the exact normalised path, else its canonical variant (`/Main`, `/a//main`, `/%6Dain`,
+ * `/./main`, `/main/` all reach `/main`). The caller keys limits by route id, so a
+ * variant never opens a window of its own.
+ */
+export function lookupRoute(table: RouteTable, target: string): CompiledRoute | undefined {
+  const exact = requestPathOf(target);
+  const hit = table.get(exact);
+  if (hit !== undefined) return hit;
+  const parsed = urlPathOf(target);
+  if (parsed !== exact) {
+    const parsedHit = table.get(parsed);
+    if (parsedHit !== undefined) return parsedHit;
+  }
+  const canonical = canonicalRoutePath(parsed);
+  return canonical === parsed ? undefined : table.get(canonical);
+}
+
+/**
+ * The plain secrets a route accepts. An entry that is still a SecretRef (the Gateway
+ * could not resolve it) is dropped with one warning naming the route and its list index;
+ * the route stays hot with the rest and goes cold (401) only when none is left.
+ */
 function secretsOf(route: RouteConfig, resolved: ResolvedRouteSecrets | undefined, logger: Logger): string[] {
   const entry = resolved?.get(route.id);
   if (entry) return "secrets" in entry ? entry.secrets : [];
   const plain = route.secrets.filter((s): s is string => typeof s === "string");
-  if (plain.length !== route.secrets.length) {
-    // An unresolved SecretRef (e.g. the Gateway could not resolve it): cold, never open.
+  if (plain.length === 0) {
     logger.warn("webhook route secret unavailable; route stays cold (401)", {
       routeId: route.id,
       reason: "SecretRef was not resolved",
     });
-    return [];
+    return plain;
   }
+  route.secrets.forEach((secret, index) => {
+    if (typeof secret === "string") return;
+    logger.warn("webhook route secret list entry unavailable; dropped, the route accepts the others", {
+      routeId: route.id,
+      index,
+      reason: "SecretRef was not resolved",
+    });
+  });
   return plain;
 }

@@ -1,6 +1,7 @@
-// Resolves every route's secrets once, at start-up. A route with any unresolvable secret
-// is kept cold (every request 401) and named in one warning with the reason: never the
-// value. Other routes are unaffected.
+// Resolves every route's secrets once, at start-up. In a rotation list an entry that
+// cannot be resolved is dropped with one warning naming the route, the list index and the
+// reason (never a value); the route keeps the others. A route left with no secret is
+// cold (every request 401), named in one warning. Other routes are unaffected.
 import type { Logger } from "../ports/logger.js";
 import type { SecretRef, SecretResolver } from "../ports/secret-resolver.js";
 import type { WebhooksConfig } from "../config/parse-config.js";
@@ -18,17 +19,33 @@ export async function resolveRouteSecrets(
     config.routes
       .filter((route) => route.enabled)
       .map(async (route) => {
-        try {
-          const secrets: string[] = [];
-          for (const input of route.secrets) {
-            secrets.push(typeof input === "string" ? input : await resolveRef(input, resolver));
-          }
-          resolved.set(route.id, { secrets });
-        } catch (error) {
-          const reason = describeFailure(error);
+        const outcomes = await Promise.all(
+          route.secrets.map(async (input): Promise<{ secret: string } | { failure: string }> => {
+            if (typeof input === "string") return { secret: input };
+            try {
+              return { secret: await resolveRef(input, resolver) };
+            } catch (error) {
+              return { failure: describeFailure(error) };
+            }
+          }),
+        );
+        const secrets = outcomes.flatMap((o) => ("secret" in o ? [o.secret] : []));
+        const failures = outcomes.flatMap((o) => ("failure" in o ? [o.failure] : []));
+        if (secrets.length === 0) {
+          const reason = failures[0] ?? "no secret configured";
           resolved.set(route.id, { coldReason: reason });
           logger?.warn("webhook route secret unavailable; route stays cold (401)", { routeId: route.id, reason });
+          return;
         }
+        outcomes.forEach((o, index) => {
+          if (!("failure" in o)) return;
+          logger?.warn("webhook route secret list entry unavailable; dropped, the route accepts the others", {
+            routeId: route.id,
+            index,
+            reason: o.failure,
+          });
+        });
+        resolved.set(route.id, { secrets });
       }),
   );
   return resolved;

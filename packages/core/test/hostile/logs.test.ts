@@ -11,7 +11,7 @@ checkLogsAfterAll({ expectLines: true });
 const ref = { source: "env", provider: "default", id: "WEBHOOK_SECRET" } as const;
 
 describe("log lines under hostile conditions", () => {
-  it("a resolver that fails with the secret in its message: the route stays cold, the warning names only the route", async () => {
+  it("a resolver that fails with the secret in its message: the entry is dropped, the warning names only route and index", async () => {
     const logger = hostileLogger();
     const handler = await loadWebhookHandler({
       config: { routes: { demo: { sessionKey: SESSION, secret: [ref, SECRET] } } },
@@ -23,10 +23,10 @@ describe("log lines under hostile conditions", () => {
         },
       },
     });
-    expect(handler.routes).toEqual([{ id: "demo", path: PATH, cold: true }]);
-    expect(parse(await handler.handle(request({ json: { action: "list_flows" } }))).status).toBe(401);
+    expect(handler.routes).toEqual([{ id: "demo", path: PATH, cold: false }]);
+    expect(parse(await handler.handle(request({ json: { action: "list_flows" } }))).status).toBe(200);
     expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]).toMatchObject({ level: "warn", fields: { routeId: "demo", reason: "secret could not be resolved" } });
+    expect(logger.lines[0]).toMatchObject({ level: "warn", fields: { routeId: "demo", index: 0, reason: "secret could not be resolved" } });
   });
 
   it("a resolver that answers blank or rejects: cold, one warning each, no values", async () => {
