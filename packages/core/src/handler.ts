@@ -11,10 +11,11 @@ import { runAction } from "./actions/run-action.js";
 import { issueText, validateAction } from "./actions/validate.js";
 import { createInFlightTracker, type InFlightTracker } from "./limits/in-flight.js";
 import { createTrustedProxies, resolveClientAddress, unmapIPv4, type TrustedProxies } from "./limits/client-address.js";
+import { createLimiterFailureHandler, DEFAULT_LIMITER_ERROR_POLICY, type LimiterErrorPolicy, type LimiterFailureHandler } from "./limits/limiter-failure.js";
 import { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
 import { rateLimitHeaders } from "./limits/rate-limit-headers.js";
 import { systemClock, type Clock } from "./ports/clock.js";
-import type { LimiterStore } from "./ports/limiter-store.js";
+import type { ConsumeResult, LimiterStore } from "./ports/limiter-store.js";
 import { silentLogger, type Logger } from "./ports/logger.js";
 import type { SecretResolver } from "./ports/secret-resolver.js";
 import { headerReader, type HeaderReader, type WebhookRequest } from "./request.js";
@@ -22,6 +23,7 @@ import { buildRouteTable, lookupRoute, type CompiledRoute, type RouteTable } fro
 import { createNodeSecretResolver } from "./secrets/node-secret-resolver.js";
 import { resolveRouteSecrets, type ResolvedRouteSecrets } from "./secrets/resolve-route-secrets.js";
 import { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
+import { isPersistFailure } from "./taskflow/persist-failure.js";
 import type { TaskFlowRuntime } from "./taskflow/types.js";
 import { fail, type WebhookResponse } from "./view/envelope.js";
 
@@ -30,6 +32,8 @@ export interface WebhookContext {
   routes: RouteTable;
   clock: Clock;
   limiterStore: LimiterStore;
+  /** Decides (and logs) what a request gets when `limiterStore.consume` fails. */
+  onLimiterError: LimiterFailureHandler;
   inFlight: InFlightTracker;
   trustedProxies: TrustedProxies;
   logger: Logger;
@@ -57,10 +61,19 @@ export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext
   const now = ctx.clock.now();
   const { windowMs, max } = route.limits.rateLimit;
   // A store may answer synchronously (the memory store does): no await, no extra tick.
-  const consumed = ctx.limiterStore.consume(key, { windowMs, max, now });
-  const rate = isPromiseLike(consumed) ? await consumed : consumed;
-  const limitHeaders = rateLimitHeaders(max, rate, now);
-  if (!rate.allowed) return unread(fail("rate_limited", { headers: limitHeaders }), bodyDeclared);
+  let rate: ConsumeResult | undefined;
+  try {
+    const consumed = ctx.limiterStore.consume(key, { windowMs, max, now });
+    rate = isPromiseLike(consumed) ? await consumed : consumed;
+  } catch (error) {
+    // A shared store that is down or past its timeout: the configured policy decides.
+    if (ctx.onLimiterError(error, route.id) === "deny") {
+      return unread(fail("limiter_unavailable", { headers: { "retry-after": "1" } }), bodyDeclared);
+    }
+  }
+  // Allowed without an answer from the store: no RateLimit-* headers (nothing is known).
+  const limitHeaders: Record<string, string> = rate ? rateLimitHeaders(max, rate, now) : {};
+  if (rate && !rate.allowed) return unread(fail("rate_limited", { headers: limitHeaders }), bodyDeclared);
 
   // 3. Content type.
   if (!isJsonContentType(header("content-type"))) {
@@ -135,6 +148,13 @@ async function authorizedSteps(
     return response;
   } catch (error) {
     const correlationId = ctx.correlationId();
+    if (isPersistFailure(error)) {
+      // The store could not reach its storage (e.g. a read while the database is down).
+      ctx.logger.warn("TaskFlow storage unavailable", { correlationId, routeId, action: action.action, error: errorName(error) });
+      const response = fail("persist_failed", { routeId });
+      response.meta = { ...actionMeta, correlationId, ...response.meta };
+      return response;
+    }
     ctx.logger.error(
       isOutcomeUnknown(error)
         ? "TaskFlow outcome unknown: the write may have happened; not retried"
@@ -178,6 +198,12 @@ export interface WebhookHandlerOptions {
   secrets?: ResolvedRouteSecrets;
   clock?: Clock;
   limiterStore?: LimiterStore;
+  /**
+   * When `limiterStore.consume` throws or rejects (a shared store down or slow past its
+   * timeout): `"allow"` (default) lets the request through without a rate limit,
+   * `"deny"` answers 503 `limiter_unavailable`. A warning is logged at most once a minute.
+   */
+  onLimiterError?: LimiterErrorPolicy;
   logger?: Logger;
   /** IPs or CIDR ranges whose forwarding headers are believed. */
   trustedProxies?: readonly string[];
@@ -204,10 +230,12 @@ export interface WebhookHandler {
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   const logger = options.logger ?? silentLogger;
   const config = isParsedConfig(options.config) ? options.config : assertWebhooksConfig(options.config);
+  const clock = options.clock ?? systemClock;
   const ctx: WebhookContext = {
     routes: buildRouteTable(config, options.taskFlow, options.secrets, logger),
-    clock: options.clock ?? systemClock,
+    clock,
     limiterStore: options.limiterStore ?? createMemoryLimiterStore(),
+    onLimiterError: createLimiterFailureHandler({ policy: options.onLimiterError ?? DEFAULT_LIMITER_ERROR_POLICY, logger, clock }),
     inFlight: createInFlightTracker(),
     trustedProxies: createTrustedProxies(options.trustedProxies),
     logger,

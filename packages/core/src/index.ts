@@ -41,6 +41,8 @@ export type { LogFields, Logger } from "./ports/logger.js";
 export type { ConsumeOptions, ConsumeResult, LimiterStore } from "./ports/limiter-store.js";
 export type { SecretRef, SecretResolver } from "./ports/secret-resolver.js";
 export { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
+export { DEFAULT_LIMITER_ERROR_POLICY, createLimiterFailureHandler } from "./limits/limiter-failure.js";
+export type { LimiterErrorPolicy, LimiterFailureHandler, LimiterFailureOptions } from "./limits/limiter-failure.js";
 export type { MemoryLimiterStore, MemoryLimiterStoreOptions } from "./limits/memory-limiter-store.js";
 export { createTrustedProxies, resolveClientAddress, unmapIPv4 } from "./limits/client-address.js";
 export type { TrustedProxies } from "./limits/client-address.js";
@@ -54,6 +56,7 @@ export type { NodeSecretResolverOptions, SecretProviderConfig } from "./secrets/
 // TaskFlow
 export * from "./taskflow/types.js";
 export { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
+export { TaskFlowPersistError, isPersistFailure } from "./taskflow/persist-failure.js";
 export { createMemoryTaskFlowRuntime } from "./taskflow/memory-runtime.js";
 // Building blocks for TaskFlow backends: what each operation does to a record.
 export {

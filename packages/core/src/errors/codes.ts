@@ -5,6 +5,7 @@ export const ERROR_CODES = {
   // transport (before the action runs)
   method_not_allowed: { status: 405, error: "Method not allowed. Use POST." },
   rate_limited: { status: 429, error: "Too many requests." },
+  limiter_unavailable: { status: 503, error: "Rate limiter unavailable." },
   unsupported_media_type: { status: 415, error: "Content-Type must be application/json." },
   too_many_in_flight: { status: 429, error: "Too many requests in flight." },
   unauthorized: { status: 401, error: "Unauthorized." },

@@ -7,3 +7,8 @@ export {
   type ConformanceOptions,
 } from "./conformance.js";
 export { createManualClock, type ManualClock } from "./manual-clock.js";
+export {
+  describeLimiterStoreConformance,
+  type LimiterConformanceBackend,
+  type LimiterConformanceFactory,
+} from "./limiter-conformance.js";
