@@ -24,6 +24,7 @@ import { createNodeSecretResolver } from "./secrets/node-secret-resolver.js";
 import { resolveRouteSecrets, type ResolvedRouteSecrets } from "./secrets/resolve-route-secrets.js";
 import { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
 import { isPersistFailure } from "./taskflow/persist-failure.js";
+import { withDeadline } from "./taskflow/with-deadline.js";
 import type { TaskFlowRuntime } from "./taskflow/types.js";
 import { fail, type WebhookResponse } from "./view/envelope.js";
 
@@ -139,21 +140,41 @@ async function authorizedSteps(
     return fail("invalid_request", { routeId, error: issueText(validation.issues[0]!), issues: validation.issues });
   }
 
-  // 9. The action, against the route's owner-bound TaskFlow.
+  // 9. The action, against the route's owner-bound TaskFlow, bounded by taskFlowTimeoutMs.
   const action = validation.action;
   const actionMeta = { action: action.action, ...("flowId" in action && { flowId: action.flowId }) };
+  let response: WebhookResponse;
+  // Minted when the deadline passes, so the late-settlement line matches the 503's id.
+  let correlationId: string | undefined;
   try {
-    const response = await runAction(action, { routeId, controllerId: route.controllerId, flows: route.flows });
-    response.meta = { ...actionMeta, ...response.meta };
-    return response;
+    const running = runAction(action, { routeId, controllerId: route.controllerId, flows: route.flows });
+    const outcome = await withDeadline(running, route.limits.taskFlowTimeoutMs, ctx.clock, (settlement, error) => {
+      ctx.logger.warn("TaskFlow call settled after its timeout; the caller was answered taskflow_timeout", {
+        correlationId,
+        routeId,
+        action: action.action,
+        settlement,
+        ...(error !== undefined && { error: errorName(error) }),
+      });
+    });
+    if (outcome.timedOut) {
+      correlationId = ctx.correlationId();
+      ctx.logger.error("TaskFlow call timed out: outcome unknown, the write may have happened", {
+        correlationId,
+        routeId,
+        action: action.action,
+        timeoutMs: route.limits.taskFlowTimeoutMs,
+      });
+      response = fail("taskflow_timeout", { routeId, correlationId });
+    } else response = outcome.value;
   } catch (error) {
-    const correlationId = ctx.correlationId();
+    correlationId = ctx.correlationId();
     if (isPersistFailure(error)) {
       // The store could not reach its storage (e.g. a read while the database is down).
       ctx.logger.warn("TaskFlow storage unavailable", { correlationId, routeId, action: action.action, error: errorName(error) });
-      const response = fail("persist_failed", { routeId });
-      response.meta = { ...actionMeta, correlationId, ...response.meta };
-      return response;
+      const failed = fail("persist_failed", { routeId });
+      failed.meta = { ...actionMeta, correlationId, ...failed.meta };
+      return failed;
     }
     ctx.logger.error(
       isOutcomeUnknown(error)
@@ -161,10 +182,10 @@ async function authorizedSteps(
         : "TaskFlow runtime threw",
       { correlationId, routeId, action: action.action, error: errorName(error) },
     );
-    const response = fail("internal_error", { routeId, correlationId });
-    response.meta = { ...actionMeta, ...response.meta };
-    return response;
+    response = fail("internal_error", { routeId, correlationId });
   }
+  response.meta = { ...actionMeta, ...response.meta };
+  return response;
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

@@ -9,6 +9,8 @@ export interface RouteLimits {
   bodyTimeoutMs: number;
   rateLimit: { windowMs: number; max: number };
   maxInFlight: number;
+  /** How long one TaskFlow call may take before the caller gets 503 `taskflow_timeout`. */
+  taskFlowTimeoutMs: number;
 }
 
 export interface RouteConfig {
@@ -76,6 +78,7 @@ export function parseWebhooksConfig(input: unknown): ConfigParseResult {
           max: limits.rateLimit?.max ?? DEFAULT_LIMITS.rateLimit.max,
         },
         maxInFlight: limits.maxInFlight ?? DEFAULT_LIMITS.maxInFlight,
+        taskFlowTimeoutMs: limits.taskFlowTimeoutMs ?? DEFAULT_LIMITS.taskFlowTimeoutMs,
       },
     });
   }

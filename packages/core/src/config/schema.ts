@@ -7,6 +7,8 @@ export const DEFAULT_LIMITS = {
   bodyTimeoutMs: 15_000,
   rateLimit: { windowMs: 60_000, max: 120 },
   maxInFlight: 8,
+  /** Not in the reference (which waits forever): a hung runtime must not hold slots for good. */
+  taskFlowTimeoutMs: 10_000,
 } as const;
 
 const trimmedNonEmpty = v.pipe(v.string(), v.trim(), v.nonEmpty("must be a non-empty string"));
@@ -37,6 +39,7 @@ export const RouteLimitsSchema = v.strictObject({
     }),
   ),
   maxInFlight: v.optional(positiveInt(100_000)),
+  taskFlowTimeoutMs: v.optional(positiveInt(10 * 60_000)),
 });
 
 export const RouteConfigSchema = v.strictObject({

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   invalid_json: { status: 400, error: "Request body must be valid JSON." },
   invalid_request: { status: 400, error: "Invalid request." },
   internal_error: { status: 500, error: "Internal error." },
+  taskflow_timeout: { status: 503, error: "TaskFlow call timed out; outcome unknown: the write may have happened." },
   // TaskFlow outcomes
   cancel_pending: { status: 202, error: "One or more child tasks are still active." },
   not_found: { status: 404, error: "TaskFlow not found." },
