@@ -14,6 +14,8 @@ export default defineConfig({
       { find: /^@taskflow-webhooks\/adapter-express$/, replacement: src("adapter-express/src/index.ts") },
       { find: /^@taskflow-webhooks\/adapter-openclaw$/, replacement: src("adapter-openclaw/src/index.ts") },
       { find: /^@taskflow-webhooks\/taskflow-sqlite$/, replacement: src("taskflow-sqlite/src/index.ts") },
+      { find: /^@taskflow-webhooks\/taskflow-postgres$/, replacement: src("taskflow-postgres/src/index.ts") },
+      { find: /^@taskflow-webhooks\/limiter-redis$/, replacement: src("limiter-redis/src/index.ts") },
     ],
   },
   test: {
