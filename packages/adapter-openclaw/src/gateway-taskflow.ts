@@ -1,6 +1,7 @@
 // Adapts the Gateway's owner-bound TaskFlow runtime to the core's TaskFlowRuntime port.
 // 2026.9.x: async managedFlows for everything, `cancel` only on the sync binding (it needs
-// the Gateway config). Older hosts: `api.runtime.taskFlow`.
+// the Gateway config). Older hosts: `api.runtime.taskFlow`. The Gateway has no `listPage`:
+// the core pages `list_flows` over one `list()` per answer (bounded answers, full reads).
 import type { BoundTaskFlow, TaskFlowRuntime } from "@taskflow-webhooks/core";
 import type { GatewayConfig, GatewayRuntime } from "./gateway-api.js";
 

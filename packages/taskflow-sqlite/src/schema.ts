@@ -83,6 +83,14 @@ export const MIGRATIONS: readonly Migration[] = [
       db.pragma(`application_id = ${APPLICATION_ID}`);
     },
   },
+  {
+    version: 2,
+    description: "list_flows pages filtered by status",
+    up(db) {
+      // flows_by_owner serves unfiltered pages; this one serves `status` pages the same way.
+      db.exec("CREATE INDEX flows_by_owner_status ON flows (owner_key, status, created_at DESC, seq DESC)");
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

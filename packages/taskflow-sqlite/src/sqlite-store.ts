@@ -31,6 +31,8 @@ import {
   type Clock,
   type CreateManagedFlowParams,
   type FlowChange,
+  type FlowPage,
+  type FlowPageParams,
   type MutationResult,
   type RunTaskParams,
   type RunTaskResult,
@@ -147,6 +149,20 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     sql.selectFlowTasks.all(flowId).map((row) => taskTable.decode(row));
   const readNewestFlows = (owner: string): TaskFlowRecord[] =>
     sql.selectOwnerFlows.all(owner).map((row) => flowTable.decode(row));
+  /**
+   * One page in list order: an index range scan from the place, LIMIT one more than asked
+   * (to know whether more follow). The place is the named flow's own (created_at, seq)
+   * when the owner has it, else "after everything created at createdAt or later".
+   */
+  const readFlowPage = (owner: string, { limit, after, status }: FlowPageParams): FlowPage =>
+    inReadTransaction(() => {
+      const from = after ? (sql.selectOwnedFlowPlace.get(after.flowId, owner) as { created_at: number; seq: number } | undefined) : undefined;
+      const place = after ? { created_at: from?.created_at ?? after.createdAt, seq: from?.seq ?? 0 } : undefined; // seq starts at 1
+      const statement = sql.selectFlowPage[`${place ? "after" : "first"}${status === undefined ? "" : "Status"}`];
+      const rows = statement.all({ owner, limit: limit + 1, ...place, ...(status !== undefined && { status }) });
+      const more = rows.length > limit;
+      return { flows: (more ? rows.slice(0, limit) : rows).map((row) => flowTable.decode(row)), more };
+    });
   const readLatestFlow = (owner: string): TaskFlowRecord | undefined => {
     const row = sql.selectLatestOwnerFlow.get(owner);
     return row ? flowTable.decode(row) : undefined;
@@ -290,6 +306,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
       },
       get: (flowId) => readOwnedFlow(owner, flowId),
       list: () => readNewestFlows(owner),
+      listPage: (params) => readFlowPage(owner, params),
       findLatest: () => readLatestFlow(owner),
       resolve(token) {
         const direct = readOwnedFlow(owner, token);
@@ -337,6 +354,17 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
   };
 }
 
+/** The four page queries: first page or after a place, all statuses or one. */
+function flowPageStatements(prepare: (source: string) => Statement) {
+  const query = (after: boolean, status: boolean) =>
+    prepare(
+      `SELECT * FROM flows WHERE owner_key = @owner${status ? " AND status = @status" : ""}` +
+        (after ? " AND (created_at < @created_at OR (created_at = @created_at AND seq < @seq))" : "") +
+        " ORDER BY created_at DESC, seq DESC LIMIT @limit",
+    );
+  return { first: query(false, false), firstStatus: query(false, true), after: query(true, false), afterStatus: query(true, true) };
+}
+
 function prepareStatements(db: Database.Database) {
   const prepare = (source: string) => db.prepare(source) as Statement;
   const taskColumns = taskTable.columns.map((c) => c.column);
@@ -344,6 +372,8 @@ function prepareStatements(db: Database.Database) {
     health: prepare("SELECT 1 AS ok"),
     selectFlow: prepare("SELECT * FROM flows WHERE flow_id = ?"),
     selectOwnerFlows: prepare("SELECT * FROM flows WHERE owner_key = ? ORDER BY created_at DESC, seq DESC"),
+    selectOwnedFlowPlace: prepare("SELECT created_at, seq FROM flows WHERE flow_id = ? AND owner_key = ?"),
+    selectFlowPage: flowPageStatements(prepare),
     selectLatestOwnerFlow: prepare("SELECT * FROM flows WHERE owner_key = ? ORDER BY created_at DESC, seq DESC LIMIT 1"),
     insertFlow: prepare(insertSql(flowTable)),
     updateFlow: prepare(`${updateSetSql(flowTable)} WHERE flow_id = @flow_id AND revision = @expected_revision`),

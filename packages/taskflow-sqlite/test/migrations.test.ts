@@ -68,6 +68,39 @@ describe("schema and migrations", () => {
     }
   });
 
+  it("brings a version-1 file to version 2: its flows kept, status pages served by the new index", () => {
+    const first = openSqliteTaskFlowStore({ path: file.path });
+    const flows = first.bindSession({ sessionKey: SESSION });
+    const a = flows.createManaged({ controllerId: "c", goal: "a", status: "running" });
+    flows.createManaged({ controllerId: "c", goal: "b" });
+    first.close();
+    // What version 1 left behind: no status index, user_version 1.
+    const v1 = new Database(file.path);
+    v1.exec("DROP INDEX flows_by_owner_status");
+    v1.pragma("user_version = 1");
+    v1.close();
+
+    const second = openSqliteTaskFlowStore({ path: file.path });
+    try {
+      expect(second.schemaVersion).toBe(2);
+      expect(second.bindSession({ sessionKey: SESSION }).listPage({ limit: 5, status: "running" })).toEqual({
+        flows: [a],
+        more: false,
+      });
+    } finally {
+      second.close();
+    }
+    const plan = inspect((db) =>
+      db
+        .prepare("EXPLAIN QUERY PLAN SELECT * FROM flows WHERE owner_key = ? AND status = ? ORDER BY created_at DESC, seq DESC LIMIT 3")
+        .all(SESSION, "running")
+        .map((row) => (row as { detail: string }).detail)
+        .join("; "),
+    );
+    expect(plan).toContain("flows_by_owner_status");
+    expect(plan).not.toContain("TEMP B-TREE");
+  });
+
   it("migrates an empty SQLite file (user_version 0)", () => {
     new Database(file.path).close();
     const store = openSqliteTaskFlowStore({ path: file.path });

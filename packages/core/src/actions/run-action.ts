@@ -4,6 +4,7 @@
 import type { BoundTaskFlow, CancelResult, CreateManagedFlowParams, MutationResult, RunTaskResult } from "../taskflow/types.js";
 import { fail, succeed, type WebhookResponse } from "../view/envelope.js";
 import { flowView, optionalFlowView, taskView } from "../view/redact.js";
+import { listFlows } from "./list-flows.js";
 import type { WebhookAction } from "./schemas.js";
 
 export interface ActionContext {
@@ -45,7 +46,7 @@ export async function runAction(action: WebhookAction, ctx: ActionContext): Prom
     case "get_flow":
       return succeed(routeId, { flow: optionalFlowView(await flows.get(action.flowId)) });
     case "list_flows":
-      return succeed(routeId, { flows: (await flows.list()).map(flowView) });
+      return succeed(routeId, await listFlows(flows, { limit: action.limit, after: action.cursor, status: action.status }));
     case "find_latest_flow":
       return succeed(routeId, { flow: optionalFlowView(await flows.findLatest()) });
     case "resolve_flow":

@@ -1,16 +1,21 @@
 // valibot schemas for the 13 webhook actions (protocol.md §4). Every object is strict:
 // an unknown key is a 400, so a typo never silently does nothing.
 import * as v from "valibot";
+import { FLOW_STATUSES } from "../taskflow/types.js";
 import type {
   CreateManagedFlowParams,
   FailParams,
   FinishParams,
+  FlowPosition,
+  FlowStatus,
   JsonValue,
   RequestCancelParams,
   ResumeParams,
   RunTaskParams,
   SetWaitingParams,
 } from "../taskflow/types.js";
+import { decodeFlowCursor, INVALID_CURSOR_MESSAGE } from "./flow-cursor.js";
+import { LIST_FLOWS_MAX_LIMIT } from "./list-flows.js";
 
 // Error texts follow the reference plugin word for word (it validates with zod 4), so a
 // caller that matches on them works unchanged. See validate.ts for paths and merging.
@@ -69,7 +74,33 @@ export const CreateFlowSchema = action("create_flow", {
 });
 
 export const GetFlowSchema = action("get_flow", { flowId });
-export const ListFlowsSchema = action("list_flows", {});
+// Paging fields are ours (the reference takes none and answers every flow); their texts
+// are worded like the reference's own.
+const listLimit = v.optional(
+  v.pipe(
+    v.number(invalidType("number")),
+    v.integer(invalidType("int")),
+    v.minValue(1, "Too small: expected number to be >=1"),
+    v.maxValue(LIST_FLOWS_MAX_LIMIT, `Too big: expected number to be <=${LIST_FLOWS_MAX_LIMIT}`),
+  ),
+);
+// The cursor is decoded here, so a bad one is a 400 like any other bad field.
+const listCursor = v.optional(
+  v.pipe(
+    v.string(invalidType("string")),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const position = decodeFlowCursor(dataset.value);
+      if (position) return position;
+      addIssue({ message: INVALID_CURSOR_MESSAGE });
+      return NEVER;
+    }),
+  ),
+);
+export const ListFlowsSchema = action("list_flows", {
+  limit: listLimit,
+  cursor: listCursor,
+  status: v.optional(oneOf(FLOW_STATUSES)),
+});
 export const FindLatestFlowSchema = action("find_latest_flow", {});
 export const ResolveFlowSchema = action("resolve_flow", { token: text });
 export const GetTaskSummarySchema = action("get_task_summary", { flowId });
@@ -156,7 +187,7 @@ export type ActionName = (typeof ACTION_NAMES)[number];
 export type WebhookAction =
   | ({ action: "create_flow"; controllerId?: string | undefined } & Omit<CreateManagedFlowParams, "controllerId">)
   | { action: "get_flow"; flowId: string }
-  | { action: "list_flows" }
+  | { action: "list_flows"; limit?: number; cursor?: FlowPosition; status?: FlowStatus }
   | { action: "find_latest_flow" }
   | { action: "resolve_flow"; token: string }
   | { action: "get_task_summary"; flowId: string }

@@ -2,13 +2,30 @@ import { describe, expect, it } from "vitest";
 import { describeTaskFlowConformance } from "../testing/conformance.js";
 import { createManualClock } from "../testing/manual-clock.js";
 import { createMemoryTaskFlowRuntime } from "./memory-runtime.js";
-import type { MutationResult, TaskFlowRecord, TaskRecord } from "./types.js";
+import type { MutationResult, TaskFlowRecord, TaskFlowRuntime, TaskRecord } from "./types.js";
 
 describeTaskFlowConformance(
   "memory",
   ({ clock }) => {
     const runtime = createMemoryTaskFlowRuntime({ clock });
     return { runtime, seedUnmanagedFlow: (record) => runtime.seed(record) };
+  },
+  { seedUnmanaged: true },
+);
+
+// The same kit over a handle without listPage (as the OpenClaw Gateway's): the core pages
+// over list(), and must answer the same pages.
+describeTaskFlowConformance(
+  "memory, paged over list() only",
+  ({ clock }) => {
+    const runtime = createMemoryTaskFlowRuntime({ clock });
+    const withoutListPage: TaskFlowRuntime = {
+      bindSession(params) {
+        const { listPage: _native, ...bound } = runtime.bindSession(params);
+        return bound;
+      },
+    };
+    return { runtime: withoutListPage, seedUnmanagedFlow: (record) => runtime.seed(record) };
   },
   { seedUnmanaged: true },
 );

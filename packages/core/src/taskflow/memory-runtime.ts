@@ -24,6 +24,8 @@ import {
   type BoundTaskFlow,
   type CancelResult,
   type CreateManagedFlowParams,
+  type FlowPage,
+  type FlowPageParams,
   type MutationResult,
   type RequestCancelParams,
   type RunTaskParams,
@@ -117,6 +119,7 @@ function bindMemorySession(store: MemoryStore, sessionKey: string): BoundTaskFlo
     tryCreateManaged: (params) => createManagedFlow(store, owner, params),
     get: (flowId) => copyOrUndefined(ownedFlow(store, owner, flowId)?.record),
     list: () => ownedFlowsNewestFirst(store, owner).map((stored) => copy(stored.record)),
+    listPage: (params) => flowPage(store, owner, params),
     findLatest: () => copyOrUndefined(ownedFlowsNewestFirst(store, owner)[0]?.record),
     resolve: (token) => resolveFlow(store, owner, token),
     getTaskSummary: (flowId) => (ownedFlow(store, owner, flowId) ? summarizeTasks(flowTasks(store, flowId)) : undefined),
@@ -165,7 +168,30 @@ function ownedFlow(store: MemoryStore, owner: string, flowId: string): StoredFlo
 function ownedFlowsNewestFirst(store: MemoryStore, owner: string): StoredFlow[] {
   return [...store.flows.values()]
     .filter((stored) => stored.record.ownerKey === owner)
-    .sort((x, y) => y.record.createdAt - x.record.createdAt || y.seq - x.seq);
+    .sort(newestFirst);
+}
+
+/** `list()` order: newest createdAt first, later insertion first among ties. */
+const newestFirst = (x: StoredFlow, y: StoredFlow) => y.record.createdAt - x.record.createdAt || y.seq - x.seq;
+
+/**
+ * One page in list order. Only the page's records are copied; the scan keeps references.
+ * The place is the named flow's own (createdAt, seq) when the owner has it, else "after
+ * everything created at `createdAt` or later".
+ */
+function flowPage(store: MemoryStore, owner: string, params: FlowPageParams): FlowPage {
+  const { after, status, limit } = params;
+  const from = after ? ownedFlow(store, owner, after.flowId) : undefined;
+  const createdAt = from ? from.record.createdAt : (after?.createdAt ?? Infinity);
+  const seq = from ? from.seq : -Infinity; // not the owner's: no flow of that same createdAt follows
+  const candidates: StoredFlow[] = [];
+  for (const stored of store.flows.values()) {
+    const record = stored.record;
+    if (record.ownerKey !== owner || (status !== undefined && record.status !== status)) continue;
+    if (record.createdAt < createdAt || (record.createdAt === createdAt && stored.seq < seq)) candidates.push(stored);
+  }
+  candidates.sort(newestFirst);
+  return { flows: candidates.slice(0, limit).map((stored) => copy(stored.record)), more: candidates.length > limit };
 }
 
 function flowTasks(store: MemoryStore, flowId: string): TaskRecord[] {

@@ -189,6 +189,33 @@ export type RunTaskResult =
   | { created: true; flow: TaskFlowRecord; task: TaskRecord }
   | { created: false; found: boolean; reason: string; flow?: TaskFlowRecord };
 
+/**
+ * A place in `list()` order (createdAt DESC, then insertion DESC): "after the flow with
+ * this id". When the owner has no flow with that id (never had, or it is gone), the place
+ * is "after every flow created at `createdAt` or later". Built by the core from the last
+ * flow of a page; a store never needs to invent one.
+ */
+export interface FlowPosition {
+  createdAt: number;
+  flowId: string;
+}
+
+export interface FlowPageParams {
+  /** At most this many flows (a positive integer). */
+  limit: number;
+  /** Start after this place; absent: from the newest flow. */
+  after?: FlowPosition;
+  /** Only flows with this status. */
+  status?: FlowStatus;
+}
+
+export interface FlowPage {
+  /** The owner's flows after `after`, in `list()` order, at most `limit`. */
+  flows: TaskFlowRecord[];
+  /** More flows (matching `status`) follow the last one. */
+  more: boolean;
+}
+
 /** A TaskFlow handle bound to one owner session. Every method may return a Promise. */
 export interface BoundTaskFlow {
   readonly sessionKey: string;
@@ -197,6 +224,11 @@ export interface BoundTaskFlow {
   tryCreateManaged?(params: CreateManagedFlowParams): MaybePromise<TaskFlowRecord | null>;
   get(flowId: string): MaybePromise<TaskFlowRecord | undefined>;
   list(): MaybePromise<TaskFlowRecord[]>;
+  /**
+   * One page of `list()`, read natively (an index and a LIMIT; only the page is copied).
+   * Optional: without it the core pages over `list()` (bounded answers, unbounded reads).
+   */
+  listPage?(params: FlowPageParams): MaybePromise<FlowPage>;
   findLatest(): MaybePromise<TaskFlowRecord | undefined>;
   resolve(token: string): MaybePromise<TaskFlowRecord | undefined>;
   getTaskSummary(flowId: string): MaybePromise<TaskSummary | undefined>;

@@ -9,11 +9,14 @@ import type {
   MaybePromise,
   MutationResult,
   RunTaskParams,
+  FlowStatus,
   TaskFlowRecord,
   TaskFlowRuntime,
   TaskRecord,
   TaskSummary,
 } from "../taskflow/types.js";
+import { decodeFlowCursor } from "../actions/flow-cursor.js";
+import { LIST_FLOWS_MAX_BYTES, listFlows, utf8Length, type ListFlowsParams } from "../actions/list-flows.js";
 import { createManualClock, type ManualClock } from "./manual-clock.js";
 
 export interface ConformanceBackend {
@@ -76,6 +79,7 @@ export function describeTaskFlowConformance(
 
     describeCreate(h);
     describeReads(h);
+    describePaging(h);
     describeOwnership(h);
     describeMutationChecks(h);
     describeSetWaiting(h);
@@ -331,6 +335,186 @@ function describeReads(h: GetHarness): void {
       expect(await h().alice.resolve("no-such-flow")).toBeUndefined();
       expect(await h().alice.resolve(SESSION_B)).toBeUndefined();
       expect(await h().alice.resolve(bobs.flowId)).toBeUndefined();
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Paging (list_flows): the store's listPage when it has one, else pages of list()
+
+/** Walks every page of `limit` flows; answers the flow ids in order and the page count. */
+async function walkPages(
+  flow: BoundTaskFlow,
+  params: ListFlowsParams,
+  between?: (page: number) => Promise<void>,
+): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let after = params.after;
+  for (let pages = 1; ; pages++) {
+    const page = await listFlows(flow, { ...params, after });
+    ids.push(...page.flows.map((f) => f.flowId as string));
+    if (!page.nextCursor) return { ids, pages };
+    after = decodeFlowCursor(page.nextCursor);
+    expect(after, "nextCursor decodes").toBeDefined();
+    if (pages > 10_000) throw new Error("the walk does not end");
+    await between?.(pages);
+  }
+}
+
+/** Seven flows, newest last, two pairs created in the same millisecond (seq breaks the tie). */
+async function createSevenFlows(h: Harness, statuses: readonly FlowStatus[] = []): Promise<TaskFlowRecord[]> {
+  const created: TaskFlowRecord[] = [];
+  for (let i = 0; i < 7; i++) {
+    if (i !== 2 && i !== 5) tick(h);
+    const status = (statuses[i] ?? "queued") as CreateManagedFlowParams["status"];
+    created.push(await createFlow(h.alice, { goal: `flow ${i}`, status }));
+  }
+  return created;
+}
+
+function describePaging(h: GetHarness): void {
+  describe("paging (list_flows)", () => {
+    it("pages of every size walk exactly list(), ties included, and the last page has no nextCursor", async () => {
+      await createSevenFlows(h());
+      await createFlow(h().bob, { goal: "bob's" });
+      const listed = (await h().alice.list()).map((f) => f.flowId);
+      expect(listed).toHaveLength(7);
+      for (const limit of [1, 2, 3, 7, 8, 1000]) {
+        const walk = await walkPages(h().alice, { limit });
+        expect(walk.ids, `limit ${limit}`).toEqual(listed);
+        expect(walk.pages, `limit ${limit}`).toBe(Math.max(1, Math.ceil(7 / limit)));
+      }
+      expect(await listFlows(h().bob, { limit: 5 })).toMatchObject({ flows: [{ goal: "bob's" }] });
+      expect(await listFlows(h().bob, { limit: 5 })).not.toHaveProperty("nextCursor");
+    });
+
+    it("a page holds the flows as list() shows them (redacted views, nothing else)", async () => {
+      await createSevenFlows(h());
+      const page = await listFlows(h().alice, { limit: 3 });
+      const listed = await h().alice.list();
+      expect(page.flows.map((f) => f.goal)).toEqual(listed.slice(0, 3).map((f) => f.goal));
+      expect(page.flows[0]).toMatchObject({ flowId: listed[0]!.flowId, revision: 0, status: "queued", createdAt: listed[0]!.createdAt });
+      expect(page.flows[0]).not.toHaveProperty("ownerKey");
+      expect(typeof page.nextCursor).toBe("string");
+    });
+
+    it("an empty list is one page without nextCursor", async () => {
+      expect(await listFlows(h().alice, { limit: 10 })).toEqual({ flows: [] });
+      expect(await listFlows(h().alice, {})).toEqual({ flows: [] });
+    });
+
+    it("flows created between pages (same millisecond or later) neither repeat nor shift the walk", async () => {
+      const before = (await createSevenFlows(h())).map((f) => f.flowId).reverse();
+      const walk = await walkPages(h().alice, { limit: 2 }, async (page) => {
+        await createFlow(h().alice, { goal: `inserted after page ${page}` });
+        tick(h());
+        await createFlow(h().alice, { goal: `inserted later after page ${page}` });
+      });
+      expect(walk.ids).toEqual(before);
+      expect(await h().alice.list()).toHaveLength(7 + 2 * (walk.pages - 1));
+    });
+
+    it("mutating flows between pages does not move them", async () => {
+      const created = await createSevenFlows(h());
+      const before = created.map((f) => f.flowId).reverse();
+      const walk = await walkPages(h().alice, { limit: 3 }, async () => {
+        tick(h());
+        for (const flow of created) {
+          const current = await h().alice.get(flow.flowId);
+          if (current?.status === "queued") await h().alice.resume({ flowId: flow.flowId, expectedRevision: current.revision });
+        }
+      });
+      expect(walk.ids).toEqual(before);
+    });
+
+    it("status keeps only flows of that status, in list order, across pages", async () => {
+      const statuses: FlowStatus[] = ["queued", "running", "running", "waiting", "running", "blocked", "running"];
+      await createSevenFlows(h(), statuses);
+      const listed = await h().alice.list();
+      const running = listed.filter((f) => f.status === "running").map((f) => f.flowId);
+      expect(running).toHaveLength(4);
+      for (const limit of [1, 3, 4, 10]) {
+        expect((await walkPages(h().alice, { limit, status: "running" })).ids, `limit ${limit}`).toEqual(running);
+      }
+      expect((await walkPages(h().alice, { status: "succeeded" })).ids).toEqual([]);
+      const [first] = listed;
+      expectApplied(await h().alice.finish({ flowId: first!.flowId, expectedRevision: 0 }));
+      expect((await walkPages(h().alice, { limit: 1, status: "succeeded" })).ids).toEqual([first!.flowId]);
+    });
+
+    it("a place naming a flow the owner does not have continues after its createdAt; another session's id reveals nothing", async () => {
+      const created = await createSevenFlows(h());
+      const bobs = await createFlow(h().bob);
+      const listed = await h().alice.list();
+      // created[3] was made alone in its millisecond: "after createdAt" starts right below it.
+      const createdAt = created[3]!.createdAt;
+      const expected = listed.filter((f) => f.createdAt < createdAt).map((f) => f.flowId);
+      const unknown = await walkPages(h().alice, { limit: 2, after: { createdAt, flowId: "no-such-flow" } });
+      const foreign = await walkPages(h().alice, { limit: 2, after: { createdAt, flowId: bobs.flowId } });
+      expect(unknown.ids).toEqual(expected);
+      expect(foreign.ids).toEqual(expected);
+      // A place past the oldest flow is an empty last page; one before the newest is everything.
+      expect(await listFlows(h().alice, { limit: 3, after: { createdAt: -1, flowId: "x" } })).toEqual({ flows: [] });
+      const all = await walkPages(h().alice, { limit: 3, after: { createdAt: Number.MAX_SAFE_INTEGER, flowId: "x" } });
+      expect(all.ids).toEqual(listed.map((f) => f.flowId));
+    });
+
+    it("a place naming the owner's flow uses that flow's own time, whatever createdAt it carries", async () => {
+      await createSevenFlows(h());
+      const listed = await h().alice.list();
+      const page = await listFlows(h().alice, { limit: 2, after: { createdAt: 0, flowId: listed[1]!.flowId } });
+      expect(page.flows.map((f) => f.flowId)).toEqual([listed[2]!.flowId, listed[3]!.flowId]);
+    });
+
+    it("listPage (when the store has it) answers limit flows and whether more follow", async (ctx) => {
+      const listPage = h().alice.listPage;
+      if (!listPage) return ctx.skip("store pages through list()");
+      await createSevenFlows(h());
+      const listed = await h().alice.list();
+      const first = await listPage.call(h().alice, { limit: 7 });
+      expect(first).toEqual({ flows: listed, more: false });
+      const partial = await listPage.call(h().alice, { limit: 3, after: { createdAt: listed[2]!.createdAt, flowId: listed[2]!.flowId } });
+      expect(partial).toEqual({ flows: listed.slice(3, 6), more: true });
+      const [copy] = (await listPage.call(h().alice, { limit: 1 })).flows;
+      copy!.goal = "changed by caller";
+      expect((await h().alice.get(copy!.flowId))?.goal).toBe(listed[0]!.goal);
+    });
+
+    it("without limit an answer stops at the flow cap with nextCursor", async () => {
+      await createSevenFlows(h());
+      const page = await listFlows(h().alice, {}, { defaultCap: 4 });
+      expect(page.flows).toHaveLength(4);
+      expect(page.nextCursor).toBeDefined();
+      const rest = await listFlows(h().alice, { after: decodeFlowCursor(page.nextCursor!) }, { defaultCap: 4 });
+      expect(rest.flows).toHaveLength(3);
+      expect(rest).not.toHaveProperty("nextCursor");
+    });
+
+    it("big flows: every answer stays under the byte cap, carries nextCursor, and the walk still sees every flow", async () => {
+      const big = "x".repeat(1024 * 1024);
+      for (let i = 0; i < 10; i++) {
+        tick(h());
+        await createFlow(h().alice, { goal: `big ${i}`, stateJson: { blob: big, i } });
+      }
+      const first = await listFlows(h().alice, {});
+      const bytes = utf8Length(JSON.stringify({ ok: true, routeId: "route", result: first }));
+      expect(bytes).toBeLessThan(LIST_FLOWS_MAX_BYTES);
+      expect(first.flows.length).toBeGreaterThanOrEqual(5);
+      expect(first.flows.length).toBeLessThan(10);
+      expect(first.nextCursor).toBeDefined();
+      const walk = await walkPages(h().alice, { limit: 1000 });
+      expect(walk.ids).toEqual((await h().alice.list()).map((f) => f.flowId));
+      expect(walk.pages).toBe(2);
+    });
+
+    it("a single flow bigger than the byte cap is still answered, alone", async () => {
+      await createFlow(h().alice, { goal: "small" });
+      tick(h());
+      await createFlow(h().alice, { goal: "huge", stateJson: "y".repeat(64 * 1024) });
+      const page = await listFlows(h().alice, {}, { maxBytes: 16 * 1024 });
+      expect(page.flows.map((f) => f.goal)).toEqual(["huge"]);
+      const rest = await listFlows(h().alice, { after: decodeFlowCursor(page.nextCursor!) }, { maxBytes: 16 * 1024 });
+      expect(rest).toMatchObject({ flows: [{ goal: "small" }] });
     });
   });
 }
