@@ -3,7 +3,12 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: { index: "src/index.ts" },
   format: ["esm", "cjs"],
-  dts: true,
+  // Types of the bundled core are inlined too (from its sources, so its own type chunks
+  // come along): nothing in dist refers to a package the tarball does not ship.
+  dts: {
+    resolve: [/^@taskflow-webhooks\//],
+    compilerOptions: { paths: { "@taskflow-webhooks/core": ["../core/src/index.ts"] } },
+  },
   clean: true,
   target: "node20",
   sourcemap: true,

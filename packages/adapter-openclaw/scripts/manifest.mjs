@@ -18,7 +18,15 @@ export function buildManifest() {
       "Authenticated inbound webhooks that bind external automation to OpenClaw TaskFlows (taskflow-webhooks).",
     activation: { onStartup: true },
     configContracts: {
-      secretInputs: { paths: [{ path: "routes.*.secret", expected: "string", ownerKind: "route" }] },
+      // `*` also walks array items (2026.9.6's contract matcher), so the second path lets the
+      // Gateway resolve SecretRefs inside a rotation list. On a single SecretRef object it
+      // only meets the plain `source`/`provider`/`id` strings, which are not refs.
+      secretInputs: {
+        paths: [
+          { path: "routes.*.secret", expected: "string", ownerKind: "route" },
+          { path: "routes.*.secret.*", expected: "string", ownerKind: "route" },
+        ],
+      },
     },
     configSchema,
   };

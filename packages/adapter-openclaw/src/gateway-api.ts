@@ -42,11 +42,13 @@ export interface GatewayRuntime {
 }
 
 export interface GatewayConfig {
-  gateway?: { trustedProxies?: string[] };
+  gateway?: { trustedProxies?: string[]; allowRealIpFallback?: boolean };
   [key: string]: unknown;
 }
 
 export interface OpenClawPluginApiLike {
+  /** `full` when the routes serve; `discovery`, `setup-only`, ... for metadata-only loads. */
+  registrationMode?: string;
   pluginConfig?: unknown;
   config?: GatewayConfig;
   logger: GatewayLogger;

@@ -2,6 +2,7 @@
 // registers one Gateway route per path. Synchronous and idempotent: the Gateway calls it
 // several times per process (full and discovery loads, every config hot reload), and each
 // call simply replaces the routes (`replaceExisting`). Nothing long-lived is started.
+// The route list is logged once per process and again only when it changes.
 import { randomUUID } from "node:crypto";
 import {
   assertWebhooksConfig,
@@ -13,7 +14,8 @@ import {
 import type { GatewayRouteHandler, OpenClawPluginApiLike } from "./gateway-api.js";
 import { gatewayLogger } from "./gateway-logger.js";
 import { gatewayTaskFlowRuntime } from "./gateway-taskflow.js";
-import { trustedProxiesOf } from "./trusted-proxies.js";
+import { gatewayClientAddress } from "./client-address.js";
+import { logRoutesOnce } from "./route-log.js";
 
 export function registerWebhookRoutes(api: OpenClawPluginApiLike): WebhookHandler | undefined {
   const logger = gatewayLogger(api.logger);
@@ -22,13 +24,15 @@ export function registerWebhookRoutes(api: OpenClawPluginApiLike): WebhookHandle
   if (!config.routes.some((r) => r.enabled)) return undefined;
 
   // Secrets arrive resolved by the Gateway (configContracts.secretInputs); one it could
-  // not resolve is still a SecretRef object, which leaves that route cold.
+  // not resolve is still a SecretRef object: dropped from a rotation list, or the route is
+  // cold. Those warnings, like the route list, are only worth saying once per process.
+  const quiet = api.registrationMode !== undefined && api.registrationMode !== "full";
   const handler = createWebhookHandler({
     config,
     taskFlow: gatewayTaskFlowRuntime(api.runtime, api.config),
-    logger,
-    trustedProxies: trustedProxiesOf(api.config, logger),
+    logger: quiet ? { ...logger, warn: () => {} } : logger,
   });
+  const clientAddressOf = gatewayClientAddress(api.config, logger);
 
   const route: GatewayRouteHandler = async (req, res) => {
     try {
@@ -37,6 +41,7 @@ export function registerWebhookRoutes(api: OpenClawPluginApiLike): WebhookHandle
         path: req.url ?? "/",
         headers: req.headers,
         remoteAddress: req.socket?.remoteAddress,
+        clientAddress: clientAddressOf(req),
         body: { kind: "node", stream: req },
       });
       if (response === undefined) return false;
@@ -51,9 +56,9 @@ export function registerWebhookRoutes(api: OpenClawPluginApiLike): WebhookHandle
     }
   };
 
-  for (const { id, path, cold } of handler.routes) {
+  for (const { path } of handler.routes) {
     api.registerHttpRoute({ path, auth: "plugin", match: "exact", replaceExisting: true, handler: route });
-    logger.info(`registered route ${id} on ${path}${cold ? " (cold: secret unavailable, answers 401)" : ""}`);
   }
+  if (!quiet) logRoutesOnce(handler.routes, logger);
   return handler;
 }

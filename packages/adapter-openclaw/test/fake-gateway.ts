@@ -52,14 +52,27 @@ export function gatewayRuntimeOver(memory: MemoryTaskFlowRuntime, seenCfg?: unkn
   };
 }
 
-export function createFakeGateway(pluginConfig: unknown, options: { trustedProxies?: string[]; runtime?: GatewayRuntime } = {}): FakeGateway {
+export interface FakeGatewayOptions {
+  trustedProxies?: string[];
+  allowRealIpFallback?: boolean;
+  runtime?: GatewayRuntime;
+  registrationMode?: string;
+}
+
+export function createFakeGateway(pluginConfig: unknown, options: FakeGatewayOptions = {}): FakeGateway {
   const routes = new Map<string, GatewayHttpRouteParams>();
   const logs: FakeGateway["logs"] = [];
   const memory = createMemoryTaskFlowRuntime();
   const log = (level: string) => (message: string) => void logs.push({ level, message });
   const api: OpenClawPluginApiLike = {
     pluginConfig,
-    config: { gateway: { trustedProxies: options.trustedProxies ?? [] } },
+    config: {
+      gateway: {
+        trustedProxies: options.trustedProxies ?? [],
+        ...(options.allowRealIpFallback !== undefined && { allowRealIpFallback: options.allowRealIpFallback }),
+      },
+    },
+    ...(options.registrationMode !== undefined && { registrationMode: options.registrationMode }),
     logger: { info: log("info"), warn: log("warn"), error: log("error"), debug: log("debug") },
     runtime: options.runtime ?? gatewayRuntimeOver(memory),
     registerHttpRoute: (params) => void routes.set(params.path, params),

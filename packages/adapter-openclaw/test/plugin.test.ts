@@ -53,7 +53,14 @@ describe("plugin entry", () => {
     expect(manifest).toMatchObject({
       id: "webhooks",
       activation: { onStartup: true },
-      configContracts: { secretInputs: { paths: [{ path: "routes.*.secret", expected: "string", ownerKind: "route" }] } },
+      configContracts: {
+        secretInputs: {
+          paths: [
+            { path: "routes.*.secret", expected: "string", ownerKind: "route" },
+            { path: "routes.*.secret.*", expected: "string", ownerKind: "route" },
+          ],
+        },
+      },
     });
     expect(plugin.configSchema.jsonSchema).toEqual(manifest.configSchema);
   });
@@ -75,10 +82,23 @@ describe("register(api)", () => {
     ]);
   });
 
-  it("is idempotent across repeated calls (full, discovery, hot reload)", async () => {
-    const gw = createFakeGateway(config);
+  it("is idempotent across repeated calls (full, discovery, hot reload) and logs its routes once per process", async () => {
+    const routes = { routes: { once: { sessionKey: "agent:main:main", secret: SECRET } } };
+    const gw = createFakeGateway(routes, { registrationMode: "full" });
+    const discovery = createFakeGateway(routes, { registrationMode: "discovery" });
     for (let i = 0; i < 3; i++) plugin.register(gw.api);
-    expect(gw.routes.size).toBe(2);
+    plugin.register(discovery.api);
+    expect(gw.routes.size).toBe(1);
+    expect(discovery.routes.size).toBe(1);
+    const registered = [...gw.logs, ...discovery.logs].filter((l) => l.message.includes("registered route once"));
+    expect(registered).toEqual([{ level: "info", message: "[webhooks] registered route once on /plugins/webhooks/once" }]);
+    // A hot reload that changes the routes says so.
+    const reloaded = createFakeGateway({ routes: { ...routes.routes, two: { sessionKey: "agent:main:main", secret: SECRET } } });
+    plugin.register(reloaded.api);
+    expect(reloaded.logs.map((l) => l.message)).toEqual([
+      "[webhooks] registered route once on /plugins/webhooks/once",
+      "[webhooks] registered route two on /plugins/webhooks/two",
+    ]);
   });
 
   it("refuses an invalid config, naming the path", () => {
@@ -153,6 +173,30 @@ describe("over HTTP through the Gateway route", () => {
     expect(await from("198.51.100.1")).toBe(200);
     expect(await from("198.51.100.2")).toBe(200);
     expect(await from("198.51.100.1")).toBe(429);
+  });
+
+  it("believes X-Real-IP from a trusted proxy only with gateway.allowRealIpFallback, and only without a usable X-Forwarded-For", async () => {
+    const routes = { routes: { r: { sessionKey: "agent:main:main", secret: SECRET, limits: { rateLimit: { max: 1 } } } } };
+    const statuses = async (options: { allowRealIpFallback?: boolean }, sends: Array<Record<string, string>>) => {
+      const { post } = await serve(routes, { trustedProxies: ["127.0.0.1"], ...options });
+      const out = [];
+      for (const headers of sends) out.push((await post("/plugins/webhooks/r", { action: "list_flows" }, headers)).status);
+      return out;
+    };
+    const realIps = [{ "x-real-ip": "198.51.100.1" }, { "x-real-ip": "198.51.100.2" }];
+    // Off (the default): X-Real-IP is ignored, both requests are the proxy's: the second is limited.
+    expect(await statuses({}, realIps)).toEqual([200, 429]);
+    // On: two clients.
+    expect(await statuses({ allowRealIpFallback: true }, realIps)).toEqual([200, 200]);
+    // X-Forwarded-For wins over X-Real-IP; loopback hops are skipped; Forwarded is never read.
+    expect(
+      await statuses({ allowRealIpFallback: true }, [
+        { "x-forwarded-for": "198.51.100.7, 127.0.0.1", "x-real-ip": "198.51.100.8" },
+        { "x-forwarded-for": "198.51.100.7", "x-real-ip": "198.51.100.9" },
+        { forwarded: "for=198.51.100.10" },
+        { forwarded: "for=198.51.100.11" },
+      ]),
+    ).toEqual([200, 429, 200, 429]);
   });
 
   it("turns an outcome-unknown rejection into a 500 with a correlation id in the log", async () => {
