@@ -1,20 +1,28 @@
 // The webhook pipeline, top to bottom (protocol.md §2). Each step's rejection is final.
 //   0 route  1 method  2 rate limit  3 content type  4 in-flight  5 auth
-//   6 body (size, timeout)  7 JSON  8 action schema  9 action → TaskFlow
+//   6 body (size, timeout)  7 JSON  8 action schema  9 idempotency key (writes)
+//   10 action → TaskFlow
 import { randomUUID } from "node:crypto";
 import { presentedSecret } from "./auth/presented-secret.js";
 import { isJsonContentType } from "./body/content-type.js";
 import { checkParsedBody, parseJsonBody } from "./body/parse-json.js";
 import { readBody } from "./body/read-body.js";
 import { assertWebhooksConfig, type WebhooksConfig } from "./config/parse-config.js";
-import { runAction } from "./actions/run-action.js";
+import { runAction, type ActionContext } from "./actions/run-action.js";
+import type { WebhookAction } from "./actions/schemas.js";
+import { isWriteAction } from "./actions/write-actions.js";
 import { issueText, validateAction } from "./actions/validate.js";
+import { requestFingerprint } from "./idempotency/fingerprint.js";
+import { idempotencyKeyOf } from "./idempotency/idempotency-key.js";
+import { createMemoryIdempotencyStore } from "./idempotency/memory-idempotency-store.js";
+import { replayedResponse, storedAnswerOf } from "./idempotency/stored-answer.js";
 import { createInFlightTracker, type InFlightTracker } from "./limits/in-flight.js";
 import { createTrustedProxies, resolveClientAddress, unmapIPv4, type TrustedProxies } from "./limits/client-address.js";
 import { createLimiterFailureHandler, DEFAULT_LIMITER_ERROR_POLICY, type LimiterErrorPolicy, type LimiterFailureHandler } from "./limits/limiter-failure.js";
 import { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
 import { rateLimitHeaders } from "./limits/rate-limit-headers.js";
 import { systemClock, type Clock } from "./ports/clock.js";
+import type { IdempotencyStore } from "./ports/idempotency-store.js";
 import type { ConsumeResult, LimiterStore } from "./ports/limiter-store.js";
 import { silentLogger, type Logger } from "./ports/logger.js";
 import type { SecretResolver } from "./ports/secret-resolver.js";
@@ -39,7 +47,17 @@ export interface WebhookContext {
   trustedProxies: TrustedProxies;
   logger: Logger;
   correlationId: () => string;
+  idempotency: {
+    store: IdempotencyStore;
+    /** The store is the TaskFlow runtime's own: writes complete it in their transaction. */
+    atomic: boolean;
+    /** How long a reservation blocks a concurrent delivery before it counts as abandoned. */
+    lockMs: number;
+  };
 }
+
+/** Default reservation lifetime: far above any write's duration, short enough to recover. */
+export const DEFAULT_IDEMPOTENCY_LOCK_MS = 60_000;
 
 export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext): Promise<WebhookResponse | undefined> {
   // 0. Not one of our paths (exact, then canonical variant): the host answers (usually 404).
@@ -140,14 +158,105 @@ async function authorizedSteps(
     return fail("invalid_request", { routeId, error: issueText(validation.issues[0]!), issues: validation.issues });
   }
 
-  // 9. The action, against the route's owner-bound TaskFlow, bounded by taskFlowTimeoutMs.
+  // 9. Idempotency key: writes only (reads ignore it). Checked once the action is known.
   const action = validation.action;
   const actionMeta = { action: action.action, ...("flowId" in action && { flowId: action.flowId }) };
-  let response: WebhookResponse;
+  if (isWriteAction(action)) {
+    const found = idempotencyKeyOf(header, route.idempotency.acceptWebhookId);
+    if (found.kind === "present") return idempotentAction(action, actionMeta, body, found.key, route, ctx);
+    if (found.kind === "invalid") {
+      const error = `${HEADER_NAMES[found.header] ?? found.header} must be 1-255 visible ASCII characters, as a bare token or a quoted string.`;
+      return withMeta(fail("invalid_idempotency_key", { routeId, error }), actionMeta);
+    }
+    if (route.idempotency.required) return withMeta(fail("idempotency_key_required", { routeId }), actionMeta);
+  }
+
+  // 10. The action, against the route's owner-bound TaskFlow, bounded by taskFlowTimeoutMs.
+  return (await actionResponse(action, actionMeta, route, ctx)).response;
+}
+
+const HEADER_NAMES: Record<string, string> = {
+  "idempotency-key": "Idempotency-Key",
+  "x-openclaw-idempotency-key": "X-OpenClaw-Idempotency-Key",
+  "webhook-id": "webhook-id",
+};
+
+type ActionMeta = { action: string; flowId?: string };
+
+/**
+ * A write under an idempotency key (scope: route id + key): a replay answers the stored
+ * answer unchanged; a first delivery runs, then keeps its answer if it is an outcome.
+ */
+async function idempotentAction(
+  action: WebhookAction,
+  actionMeta: ActionMeta,
+  body: unknown,
+  key: string,
+  route: CompiledRoute,
+  ctx: WebhookContext,
+): Promise<WebhookResponse> {
+  const routeId = route.id;
+  const { store, atomic, lockMs } = ctx.idempotency;
+  const scope = `${routeId}\n${key}`;
+  const now = ctx.clock.now();
+  let reservation;
+  try {
+    reservation = await store.reserve(scope, requestFingerprint(body), { now, lockMs });
+  } catch (error) {
+    return internalError(ctx, routeId, actionMeta, "idempotency store failed; the action did not run", error);
+  }
+  switch (reservation.state) {
+    case "completed":
+      return withMeta(replayedResponse(reservation.answer), { ...actionMeta, replayed: true });
+    case "mismatch":
+      return withMeta(fail("idempotency_key_reused", { routeId }), actionMeta);
+    case "in_progress":
+      // The first delivery normally finishes within milliseconds; its lock ends at the latest
+      // at `lockedUntil` (a crashed holder), after which a retry runs the action itself.
+      return withMeta(fail("idempotency_in_progress", { routeId, headers: { "retry-after": "1" } }), actionMeta);
+  }
+  const { token } = reservation;
+  const ttlMs = route.idempotency.ttlHours * 3_600_000;
+  const settle = async (response: WebhookResponse) => {
+    const answer = storedAnswerOf(response);
+    try {
+      if (answer === undefined) await store.release(scope, token);
+      else if (!atomic) await store.complete(scope, token, answer, { now: ctx.clock.now(), ttlMs });
+    } catch (error) {
+      // The action's answer stands; only its replay is lost (a retry would run it again).
+      ctx.logger.error("idempotency record not written: a retry of this key runs the action again", {
+        routeId,
+        action: action.action,
+        error: errorName(error),
+      });
+    }
+  };
+  const { response, late } = await actionResponse(action, actionMeta, route, ctx, atomic ? { scope, token, now, ttlMs } : undefined);
+  // Timed out: the write may still happen. Keep the reservation (retries get 409) until the
+  // call settles, then keep its real answer, so a retry never runs it a second time.
+  if (late) void late.then(settle, () => settle(fail("internal_error", { routeId })));
+  else await settle(response);
+  return response;
+}
+
+/** Runs the action; `late` is the still-running call when the deadline answered first. */
+async function actionResponse(
+  action: WebhookAction,
+  actionMeta: ActionMeta,
+  route: CompiledRoute,
+  ctx: WebhookContext,
+  idempotency?: ActionContext["idempotency"],
+): Promise<{ response: WebhookResponse; late?: Promise<WebhookResponse> }> {
+  const routeId = route.id;
   // Minted when the deadline passes, so the late-settlement line matches the 503's id.
   let correlationId: string | undefined;
   try {
-    const running = runAction(action, { routeId, controllerId: route.controllerId, flows: route.flows });
+    const running = runAction(action, {
+      routeId,
+      controllerId: route.controllerId,
+      flows: route.flows,
+      ...(idempotency && { idempotency }),
+    });
     const outcome = await withDeadline(running, route.limits.taskFlowTimeoutMs, ctx.clock, (settlement, error) => {
       ctx.logger.warn("TaskFlow call settled after its timeout; the caller was answered taskflow_timeout", {
         correlationId,
@@ -157,34 +266,41 @@ async function authorizedSteps(
         ...(error !== undefined && { error: errorName(error) }),
       });
     });
-    if (outcome.timedOut) {
-      correlationId = ctx.correlationId();
-      ctx.logger.error("TaskFlow call timed out: outcome unknown, the write may have happened", {
-        correlationId,
-        routeId,
-        action: action.action,
-        timeoutMs: route.limits.taskFlowTimeoutMs,
-      });
-      response = fail("taskflow_timeout", { routeId, correlationId });
-    } else response = outcome.value;
+    if (!outcome.timedOut) return { response: withMeta(outcome.value, actionMeta) };
+    correlationId = ctx.correlationId();
+    ctx.logger.error("TaskFlow call timed out: outcome unknown, the write may have happened", {
+      correlationId,
+      routeId,
+      action: action.action,
+      timeoutMs: route.limits.taskFlowTimeoutMs,
+    });
+    return { response: withMeta(fail("taskflow_timeout", { routeId, correlationId }), actionMeta), late: running };
   } catch (error) {
     correlationId = ctx.correlationId();
     if (isPersistFailure(error)) {
       // The store could not reach its storage (e.g. a read while the database is down).
       ctx.logger.warn("TaskFlow storage unavailable", { correlationId, routeId, action: action.action, error: errorName(error) });
-      const failed = fail("persist_failed", { routeId });
-      failed.meta = { ...actionMeta, correlationId, ...failed.meta };
-      return failed;
+      return { response: withMeta(fail("persist_failed", { routeId }), { ...actionMeta, correlationId }) };
     }
-    ctx.logger.error(
-      isOutcomeUnknown(error)
-        ? "TaskFlow outcome unknown: the write may have happened; not retried"
-        : "TaskFlow runtime threw",
-      { correlationId, routeId, action: action.action, error: errorName(error) },
-    );
-    response = fail("internal_error", { routeId, correlationId });
+    const message = isOutcomeUnknown(error)
+      ? "TaskFlow outcome unknown: the write may have happened; not retried"
+      : "TaskFlow runtime threw";
+    ctx.logger.error(message, { correlationId, routeId, action: action.action, error: errorName(error) });
+    return { response: withMeta(fail("internal_error", { routeId, correlationId }), actionMeta) };
   }
-  response.meta = { ...actionMeta, ...response.meta };
+}
+
+function internalError(ctx: WebhookContext, routeId: string, actionMeta: ActionMeta, message: string, error: unknown) {
+  const correlationId = ctx.correlationId();
+  ctx.logger.error(message, { correlationId, routeId, action: actionMeta.action, error: errorName(error) });
+  return withMeta(fail("internal_error", { routeId, correlationId }), actionMeta);
+}
+
+function withMeta(
+  response: WebhookResponse,
+  meta: ActionMeta & { replayed?: boolean; correlationId?: string },
+): WebhookResponse {
+  response.meta = { ...meta, ...response.meta };
   return response;
 }
 
@@ -228,6 +344,13 @@ export interface WebhookHandlerOptions {
   logger?: Logger;
   /** IPs or CIDR ranges whose forwarding headers are believed. */
   trustedProxies?: readonly string[];
+  /**
+   * Where idempotency records live. Default: the TaskFlow runtime's own store when it has one
+   * (`taskFlow.idempotencyStore`: records commit with the write), else a bounded memory store.
+   */
+  idempotencyStore?: IdempotencyStore;
+  /** Reservation lifetime in ms (default 60 000): keep it above the slowest write. */
+  idempotencyLockMs?: number;
   correlationId?: () => string;
 }
 
@@ -261,6 +384,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     trustedProxies: createTrustedProxies(options.trustedProxies),
     logger,
     correlationId: options.correlationId ?? randomUUID,
+    idempotency: idempotencyOf(options),
   };
   const routes = [...ctx.routes.values()].map((r) => ({ id: r.id, path: r.path, cold: r.matcher.cold }));
   return {
@@ -281,6 +405,12 @@ export async function loadWebhookHandler(
   const config = isParsedConfig(options.config) ? options.config : assertWebhooksConfig(options.config);
   const secrets = options.secrets ?? (await resolveRouteSecrets(config, options.secretResolver ?? createNodeSecretResolver(), options.logger));
   return createWebhookHandler({ ...options, config, secrets });
+}
+
+function idempotencyOf(options: WebhookHandlerOptions): WebhookContext["idempotency"] {
+  const own = options.taskFlow.idempotencyStore;
+  const store = options.idempotencyStore ?? own ?? createMemoryIdempotencyStore();
+  return { store, atomic: store === own, lockMs: options.idempotencyLockMs ?? DEFAULT_IDEMPOTENCY_LOCK_MS };
 }
 
 function isParsedConfig(config: unknown): config is WebhooksConfig {

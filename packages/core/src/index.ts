@@ -1,6 +1,6 @@
 // @taskflow-webhooks/core: the framework-agnostic webhook pipeline and its ports.
 
-export { createWebhookHandler, handleWebhook, loadWebhookHandler } from "./handler.js";
+export { createWebhookHandler, DEFAULT_IDEMPOTENCY_LOCK_MS, handleWebhook, loadWebhookHandler } from "./handler.js";
 export type { RouteInfo, WebhookContext, WebhookHandler, WebhookHandlerOptions } from "./handler.js";
 export type { HeaderInput, WebhookRequest } from "./request.js";
 export type { NodeReadableLike, RequestBody } from "./body/request-body.js";
@@ -14,7 +14,9 @@ export type { ErrorCode } from "./errors/codes.js";
 
 // Config
 export {
+  DEFAULT_IDEMPOTENCY,
   DEFAULT_LIMITS,
+  RouteIdempotencySchema,
   RouteConfigSchema,
   RouteLimitsSchema,
   RouteSecretSchema,
@@ -24,13 +26,39 @@ export {
 } from "./config/schema.js";
 export type { RouteConfigInput, SecretInput, WebhooksConfigInput } from "./config/schema.js";
 export { assertWebhooksConfig, parseWebhooksConfig, toConfigIssue, WebhookConfigError } from "./config/parse-config.js";
-export type { ConfigIssue, ConfigParseResult, RouteConfig, RouteLimits, WebhooksConfig } from "./config/parse-config.js";
+export type {
+  ConfigIssue,
+  ConfigParseResult,
+  RouteConfig,
+  RouteIdempotency,
+  RouteLimits,
+  WebhooksConfig,
+} from "./config/parse-config.js";
 export { normalizeRoutePath } from "./config/normalize-path.js";
 
 // Actions
 export { ACTION_NAMES, WebhookActionSchema } from "./actions/schemas.js";
 export type { ActionName, WebhookAction } from "./actions/schemas.js";
 export { validateAction } from "./actions/validate.js";
+export { isWriteAction, WRITE_ACTIONS } from "./actions/write-actions.js";
+
+// Idempotency
+export type {
+  CompleteOptions,
+  IdempotencyStore,
+  Reservation,
+  ReserveOptions,
+  StoredAnswer,
+} from "./ports/idempotency-store.js";
+export {
+  createMemoryIdempotencyStore,
+  DEFAULT_IDEMPOTENCY_MAX_ANSWER_BYTES,
+  DEFAULT_IDEMPOTENCY_MAX_RECORDS,
+} from "./idempotency/memory-idempotency-store.js";
+export type { MemoryIdempotencyStore, MemoryIdempotencyStoreOptions } from "./idempotency/memory-idempotency-store.js";
+export { canonicalJson, requestFingerprint } from "./idempotency/fingerprint.js";
+export { MAX_IDEMPOTENCY_KEY_LENGTH, parseIdempotencyKey } from "./idempotency/idempotency-key.js";
+export { replayedResponse, storedAnswerOf } from "./idempotency/stored-answer.js";
 export type { ValidationIssue } from "./actions/validate.js";
 
 // Ports and their default implementations

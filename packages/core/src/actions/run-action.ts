@@ -1,7 +1,17 @@
 // Runs one validated action against the route's owner-bound TaskFlow handle and maps the
 // outcome to the envelope, status and code of protocol.md §5. Records leave only through
 // the allow-list views.
-import type { BoundTaskFlow, CancelResult, CreateManagedFlowParams, MutationResult, RunTaskResult } from "../taskflow/types.js";
+import { storedAnswerOf } from "../idempotency/stored-answer.js";
+import type {
+  BoundTaskFlow,
+  CancelResult,
+  CreateManagedFlowParams,
+  IdempotentWrite,
+  MutationResult,
+  RunTaskResult,
+  TaskFlowRecord,
+  WriteOptions,
+} from "../taskflow/types.js";
 import { fail, succeed, type WebhookResponse } from "../view/envelope.js";
 import { flowView, optionalFlowView, taskView } from "../view/redact.js";
 import { listFlows } from "./list-flows.js";
@@ -11,6 +21,11 @@ export interface ActionContext {
   routeId: string;
   controllerId: string;
   flows: BoundTaskFlow;
+  /**
+   * The reservation to complete inside the write's transaction (runtimes that declare
+   * `idempotencyStore` only). Each write gets it with the answer mapping of its action.
+   */
+  idempotency?: Omit<IdempotentWrite<unknown>, "answerFor">;
 }
 
 /**
@@ -30,6 +45,12 @@ function paramsOf<T extends { action: string }>(input: T, skip?: string): Omit<T
 
 export async function runAction(action: WebhookAction, ctx: ActionContext): Promise<WebhookResponse> {
   const { flows, routeId } = ctx;
+  // The write options whose stored answer is `respond(outcome)`, exactly what this call
+  // answers; no argument at all without a reservation (hosts see the calls they always saw).
+  const write = <O>(respond: (routeId: string, outcome: O) => WebhookResponse): [] | [WriteOptions<O>] =>
+    ctx.idempotency
+      ? [{ idempotency: { ...ctx.idempotency, answerFor: (outcome: O) => storedAnswerOf(respond(routeId, outcome)) } }]
+      : [];
   switch (action.action) {
     case "create_flow": {
       // `currentStep: null` means "none" at creation, as in the reference. (Same object as
@@ -37,11 +58,10 @@ export async function runAction(action: WebhookAction, ctx: ActionContext): Prom
       const params = paramsOf(action, "currentStep") as CreateManagedFlowParams;
       params.controllerId = action.controllerId ?? ctx.controllerId;
       if (action.currentStep != null) params.currentStep = action.currentStep;
-      const flow = flows.tryCreateManaged ? await flows.tryCreateManaged(params) : await flows.createManaged(params);
-      if (!flow) return fail("persist_failed", { routeId, result: { created: false, code: "persist_failed" } });
-      const response = succeed(routeId, { created: true, flow: flowView(flow) });
-      response.meta = { flowId: flow.flowId };
-      return response;
+      const flow = flows.tryCreateManaged
+        ? await flows.tryCreateManaged(params, ...write(createResponse))
+        : await flows.createManaged(params, ...write(createResponse));
+      return createResponse(routeId, flow);
     }
     case "get_flow":
       return succeed(routeId, { flow: optionalFlowView(await flows.get(action.flowId)) });
@@ -54,20 +74,27 @@ export async function runAction(action: WebhookAction, ctx: ActionContext): Prom
     case "get_task_summary":
       return succeed(routeId, { summary: (await flows.getTaskSummary(action.flowId)) ?? null });
     case "set_waiting":
-      return mutationResponse(routeId, await flows.setWaiting(paramsOf(action)));
+      return mutationResponse(routeId, await flows.setWaiting(paramsOf(action), ...write(mutationResponse)));
     case "resume_flow":
-      return mutationResponse(routeId, await flows.resume(paramsOf(action)));
+      return mutationResponse(routeId, await flows.resume(paramsOf(action), ...write(mutationResponse)));
     case "finish_flow":
-      return mutationResponse(routeId, await flows.finish(paramsOf(action)));
+      return mutationResponse(routeId, await flows.finish(paramsOf(action), ...write(mutationResponse)));
     case "fail_flow":
-      return mutationResponse(routeId, await flows.fail(paramsOf(action)));
+      return mutationResponse(routeId, await flows.fail(paramsOf(action), ...write(mutationResponse)));
     case "request_cancel":
-      return mutationResponse(routeId, await flows.requestCancel(paramsOf(action)));
+      return mutationResponse(routeId, await flows.requestCancel(paramsOf(action), ...write(mutationResponse)));
     case "cancel_flow":
-      return cancelResponse(routeId, await flows.cancel({ flowId: action.flowId }));
+      return cancelResponse(routeId, await flows.cancel({ flowId: action.flowId }, ...write(cancelResponse)));
     case "run_task":
-      return runTaskResponse(routeId, await flows.runTask(paramsOf(action)));
+      return runTaskResponse(routeId, await flows.runTask(paramsOf(action), ...write(runTaskResponse)));
   }
+}
+
+function createResponse(routeId: string, flow: TaskFlowRecord | null): WebhookResponse {
+  if (!flow) return fail("persist_failed", { routeId, result: { created: false, code: "persist_failed" } });
+  const response = succeed(routeId, { created: true, flow: flowView(flow) });
+  response.meta = { flowId: flow.flowId };
+  return response;
 }
 
 const MUTATION_CODES = new Set(["not_found", "not_managed", "revision_conflict", "persist_failed"] as const);

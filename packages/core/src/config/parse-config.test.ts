@@ -9,7 +9,7 @@ const issuesOf = (input: unknown) => {
 };
 
 describe("route config", () => {
-  it("applies defaults: path, controllerId, enabled, reference limits", () => {
+  it("applies defaults: path, controllerId, enabled, reference limits, idempotency", () => {
     const { routes } = assertWebhooksConfig({ routes: { zapier: route() } });
     expect(routes[0]).toEqual({
       id: "zapier",
@@ -19,7 +19,21 @@ describe("route config", () => {
       secrets: ["s"],
       controllerId: "webhooks/zapier",
       limits: { maxBodyBytes: 262_144, bodyTimeoutMs: 15_000, rateLimit: { windowMs: 60_000, max: 120 }, maxInFlight: 8, taskFlowTimeoutMs: 10_000 },
+      idempotency: { ttlHours: 24, required: false, acceptWebhookId: false },
     });
+  });
+
+  it("takes idempotency settings and names a bad one by its path", () => {
+    const r = assertWebhooksConfig({
+      routes: { z: route({ idempotency: { ttlHours: 48, required: true, acceptWebhookId: true } }) },
+    }).routes[0]!;
+    expect(r.idempotency).toEqual({ ttlHours: 48, required: true, acceptWebhookId: true });
+    expect(() => assertWebhooksConfig({ routes: { z: route({ idempotency: { ttlHours: 0 } }) } })).toThrow(
+      "routes.z.idempotency.ttlHours: must be >= 1",
+    );
+    expect(() => assertWebhooksConfig({ routes: { z: route({ idempotency: { ttl: 1 } }) } })).toThrow(
+      "routes.z.idempotency.ttl: unknown key",
+    );
   });
 
   it("trims and normalises: leading slash added, one trailing slash dropped, no case change", () => {

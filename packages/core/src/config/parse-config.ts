@@ -1,7 +1,7 @@
 // Validates and resolves operator config once, at start-up: defaults applied, paths
 // normalised, duplicate paths refused. Errors name the exact config path.
 import * as v from "valibot";
-import { DEFAULT_LIMITS, WebhooksConfigSchema, type SecretInput } from "./schema.js";
+import { DEFAULT_IDEMPOTENCY, DEFAULT_LIMITS, WebhooksConfigSchema, type SecretInput } from "./schema.js";
 import { normalizeRoutePath } from "./normalize-path.js";
 
 export interface RouteLimits {
@@ -11,6 +11,12 @@ export interface RouteLimits {
   maxInFlight: number;
   /** How long one TaskFlow call may take before the caller gets 503 `taskflow_timeout`. */
   taskFlowTimeoutMs: number;
+}
+
+export interface RouteIdempotency {
+  ttlHours: number;
+  required: boolean;
+  acceptWebhookId: boolean;
 }
 
 export interface RouteConfig {
@@ -23,6 +29,7 @@ export interface RouteConfig {
   controllerId: string;
   description?: string;
   limits: RouteLimits;
+  idempotency: RouteIdempotency;
 }
 
 export interface WebhooksConfig {
@@ -79,6 +86,11 @@ export function parseWebhooksConfig(input: unknown): ConfigParseResult {
         },
         maxInFlight: limits.maxInFlight ?? DEFAULT_LIMITS.maxInFlight,
         taskFlowTimeoutMs: limits.taskFlowTimeoutMs ?? DEFAULT_LIMITS.taskFlowTimeoutMs,
+      },
+      idempotency: {
+        ttlHours: route.idempotency?.ttlHours ?? DEFAULT_IDEMPOTENCY.ttlHours,
+        required: route.idempotency?.required ?? DEFAULT_IDEMPOTENCY.required,
+        acceptWebhookId: route.idempotency?.acceptWebhookId ?? DEFAULT_IDEMPOTENCY.acceptWebhookId,
       },
     });
   }

@@ -42,6 +42,18 @@ export const RouteLimitsSchema = v.strictObject({
   taskFlowTimeoutMs: v.optional(positiveInt(10 * 60_000)),
 });
 
+export const DEFAULT_IDEMPOTENCY = { ttlHours: 24, required: false, acceptWebhookId: false } as const;
+
+/** How a route treats idempotency keys on writes (README "Retries and Idempotency-Key"). */
+export const RouteIdempotencySchema = v.strictObject({
+  /** How long a completed answer is replayed. */
+  ttlHours: v.optional(positiveInt(24 * 365)),
+  /** Refuse a write without a key (400 idempotency_key_required). */
+  required: v.optional(v.boolean("must be a boolean")),
+  /** Also take Standard Webhooks' `webhook-id` as the key. */
+  acceptWebhookId: v.optional(v.boolean("must be a boolean")),
+});
+
 export const RouteConfigSchema = v.strictObject({
   enabled: v.optional(v.boolean("must be a boolean")),
   path: v.optional(v.pipe(v.string(), v.trim(), v.nonEmpty("must be a non-empty string"))),
@@ -50,6 +62,7 @@ export const RouteConfigSchema = v.strictObject({
   controllerId: v.optional(trimmedNonEmpty),
   description: v.optional(v.string()),
   limits: v.optional(RouteLimitsSchema),
+  idempotency: v.optional(RouteIdempotencySchema),
 });
 
 export const WebhooksConfigSchema = v.strictObject({

@@ -13,6 +13,14 @@ export const ERROR_CODES = {
   body_timeout: { status: 408, error: "Request body timed out." },
   invalid_json: { status: 400, error: "Request body must be valid JSON." },
   invalid_request: { status: 400, error: "Invalid request." },
+  // idempotency (writes with a key; see idempotency/)
+  invalid_idempotency_key: {
+    status: 400,
+    error: "Idempotency-Key must be 1-255 visible ASCII characters, as a bare token or a quoted string.",
+  },
+  idempotency_key_required: { status: 400, error: "This route requires an Idempotency-Key header on every write." },
+  idempotency_key_reused: { status: 422, error: "This Idempotency-Key was already used with a different request body." },
+  idempotency_in_progress: { status: 409, error: "A request with this Idempotency-Key is still in progress; retry later." },
   internal_error: { status: 500, error: "Internal error." },
   taskflow_timeout: { status: 503, error: "TaskFlow call timed out; outcome unknown: the write may have happened." },
   // TaskFlow outcomes

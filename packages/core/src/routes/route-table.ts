@@ -2,7 +2,7 @@
 // handles bound. The hot path only looks a path up (exact, then canonical variant).
 import { createSecretMatcher, type SecretMatcher } from "../auth/secret-matcher.js";
 import { canonicalRoutePath, requestPathOf, urlPathOf } from "../config/normalize-path.js";
-import type { RouteConfig, RouteLimits, WebhooksConfig } from "../config/parse-config.js";
+import type { RouteConfig, RouteIdempotency, RouteLimits, WebhooksConfig } from "../config/parse-config.js";
 import type { Logger } from "../ports/logger.js";
 import type { ResolvedRouteSecrets } from "../secrets/resolve-route-secrets.js";
 import type { BoundTaskFlow, TaskFlowRuntime } from "../taskflow/types.js";
@@ -12,6 +12,7 @@ export interface CompiledRoute {
   path: string;
   controllerId: string;
   limits: RouteLimits;
+  idempotency: RouteIdempotency;
   matcher: SecretMatcher;
   flows: BoundTaskFlow;
 }
@@ -32,6 +33,7 @@ export function buildRouteTable(
       path: route.path,
       controllerId: route.controllerId,
       limits: route.limits,
+      idempotency: route.idempotency,
       matcher: createSecretMatcher(secretsOf(route, resolved, logger)),
       flows: taskFlow.bindSession({ sessionKey: route.sessionKey }),
     });

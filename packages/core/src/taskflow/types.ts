@@ -1,5 +1,6 @@
 // The TaskFlow port: the records and the owner-bound handle every backend implements
 // (OpenClaw's runtime, the memory runtime, SQLite). Semantics: shared/spec/taskflow.md.
+import type { CompleteOptions, IdempotencyStore, StoredAnswer } from "../ports/idempotency-store.js";
 
 /** A value a method may return synchronously or as a Promise. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -216,12 +217,38 @@ export interface FlowPage {
   more: boolean;
 }
 
+/**
+ * Completes an idempotency reservation inside a write's own transaction, so a crash can
+ * never keep the write and lose its record (or the reverse). The core passes it only to
+ * runtimes that declare `idempotencyStore` (see TaskFlowRuntime).
+ *
+ * A runtime honouring it, after applying the write and before committing, calls
+ * `answerFor(outcome)` with exactly what the method is about to return. When that yields an
+ * answer, the runtime stores it as `idempotencyStore.complete(scope, token, answer,
+ * {now, ttlMs})` would, in the same transaction (a no-op when `token` no longer holds the
+ * reservation). `undefined` means "not an outcome" (e.g. a storage failure): store nothing.
+ * A write that throws or rolls back stores nothing either; the core then releases.
+ */
+export interface IdempotentWrite<Outcome> extends CompleteOptions {
+  scope: string;
+  token: string;
+  answerFor(outcome: Outcome): StoredAnswer | undefined;
+}
+
+/** Per-call options of the write methods. */
+export interface WriteOptions<Outcome> {
+  idempotency?: IdempotentWrite<Outcome>;
+}
+
 /** A TaskFlow handle bound to one owner session. Every method may return a Promise. */
 export interface BoundTaskFlow {
   readonly sessionKey: string;
-  createManaged(params: CreateManagedFlowParams): MaybePromise<TaskFlowRecord>;
+  createManaged(params: CreateManagedFlowParams, options?: WriteOptions<TaskFlowRecord>): MaybePromise<TaskFlowRecord>;
   /** Like createManaged, but answers `null` when storage fails. */
-  tryCreateManaged?(params: CreateManagedFlowParams): MaybePromise<TaskFlowRecord | null>;
+  tryCreateManaged?(
+    params: CreateManagedFlowParams,
+    options?: WriteOptions<TaskFlowRecord | null>,
+  ): MaybePromise<TaskFlowRecord | null>;
   get(flowId: string): MaybePromise<TaskFlowRecord | undefined>;
   list(): MaybePromise<TaskFlowRecord[]>;
   /**
@@ -232,16 +259,24 @@ export interface BoundTaskFlow {
   findLatest(): MaybePromise<TaskFlowRecord | undefined>;
   resolve(token: string): MaybePromise<TaskFlowRecord | undefined>;
   getTaskSummary(flowId: string): MaybePromise<TaskSummary | undefined>;
-  setWaiting(params: SetWaitingParams): MaybePromise<MutationResult>;
-  resume(params: ResumeParams): MaybePromise<MutationResult>;
-  finish(params: FinishParams): MaybePromise<MutationResult>;
-  fail(params: FailParams): MaybePromise<MutationResult>;
-  requestCancel(params: RequestCancelParams): MaybePromise<MutationResult>;
-  cancel(params: CancelParams): MaybePromise<CancelResult>;
-  runTask(params: RunTaskParams): MaybePromise<RunTaskResult>;
+  setWaiting(params: SetWaitingParams, options?: WriteOptions<MutationResult>): MaybePromise<MutationResult>;
+  resume(params: ResumeParams, options?: WriteOptions<MutationResult>): MaybePromise<MutationResult>;
+  finish(params: FinishParams, options?: WriteOptions<MutationResult>): MaybePromise<MutationResult>;
+  fail(params: FailParams, options?: WriteOptions<MutationResult>): MaybePromise<MutationResult>;
+  requestCancel(params: RequestCancelParams, options?: WriteOptions<MutationResult>): MaybePromise<MutationResult>;
+  cancel(params: CancelParams, options?: WriteOptions<CancelResult>): MaybePromise<CancelResult>;
+  runTask(params: RunTaskParams, options?: WriteOptions<RunTaskResult>): MaybePromise<RunTaskResult>;
 }
 
 /** The runtime the core binds one handle per route from. */
 export interface TaskFlowRuntime {
   bindSession(params: { sessionKey: string }): BoundTaskFlow;
+  /**
+   * Present when the runtime keeps idempotency records in its own storage and every write
+   * of its bound handles honours `options.idempotency` (IdempotentWrite) in the write's
+   * transaction. The core then uses this store (unless the host passes another one) and
+   * never calls `complete` itself for a write; `reserve` and `release` go through it as usual.
+   * Runtimes without it get no write options at all.
+   */
+  readonly idempotencyStore?: IdempotencyStore;
 }

@@ -6,6 +6,12 @@ export {
   type ConformanceFactory,
   type ConformanceOptions,
 } from "./conformance.js";
+export {
+  describeIdempotencyStoreConformance,
+  type IdempotencyConformanceBackend,
+  type IdempotencyConformanceFactory,
+  type IdempotencyConformanceOptions,
+} from "./idempotency-conformance.js";
 export { createManualClock, type ManualClock } from "./manual-clock.js";
 export {
   describeLimiterStoreConformance,

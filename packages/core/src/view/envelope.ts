@@ -24,6 +24,8 @@ export interface ResponseMeta {
   code?: string;
   flowId?: string;
   correlationId?: string;
+  /** The answer is a stored one, replayed for a retried idempotency key. */
+  replayed?: boolean;
 }
 
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
