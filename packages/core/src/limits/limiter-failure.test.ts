@@ -62,7 +62,7 @@ describe("a TaskFlow store whose storage is unreachable", () => {
       bindSession(params) {
         const flows = memory.bindSession(params);
         const fail = () => Promise.reject(new TaskFlowPersistError("TaskFlow read failed.", { cause: new Error("timeout") }));
-        return { ...flows, list: fail, get: fail };
+        return { ...flows, list: fail, listPage: fail, get: fail };
       },
     };
     const { call, logger } = setup({ taskFlow: down });
@@ -72,7 +72,7 @@ describe("a TaskFlow store whose storage is unreachable", () => {
     expect(logger.lines.find((l) => l.level === "warn")?.message).toBe("TaskFlow storage unavailable");
     // Any other throw is still a 500 with a correlation id.
     const broken: TaskFlowRuntime = {
-      bindSession: (params) => ({ ...memory.bindSession(params), list: () => Promise.reject(new TypeError("bug")) }),
+      bindSession: (params) => ({ ...memory.bindSession(params), listPage: () => Promise.reject(new TypeError("bug")) }),
     };
     expect((await setup({ taskFlow: broken }).call({ action: "list_flows" })).status).toBe(500);
   });
