@@ -57,7 +57,7 @@ for (const [row, kind] of [["hono", "hono"], ["express", "express"], ["node", "n
   if (!wanted(row)) continue;
   results[row] = await groupRow(kind, ["bare", "core"], mixRequests);
 }
-if (wanted("sqlite")) results.sqlite = await groupRow("store", ["memory", "sqlite", "sqliteNormal"], createOnlyRequests);
+if (wanted("sqlite")) results.sqlite = await groupRow("store", ["memory", "sqlite", "sqliteSingle", "sqliteNormal"], createOnlyRequests);
 if (wanted("micro")) Object.assign(results, await micro());
 if (wanted("upload")) results.upload = await upload();
 results.meta.loadAvgAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -110,6 +110,10 @@ async function groupRow(kind, names, requests) {
     }
     if (non2xx > 0) notes.push(`${kind}: ${non2xx} answers were not 2xx (or failed)`);
     const row = { non2xx };
+    // Server-side figures over the whole row (warm-up included), e.g. writes per COMMIT.
+    for (const [n, figures] of Object.entries(await ask(child, { cmd: "stats" }, "stats"))) {
+      if (figures.commits > 0) row[`${n}WritesPerCommit`] = round3(figures.writes / figures.commits);
+    }
     for (const n of names) row[`${n}Rps`] = Math.round(median(rps[n]));
     for (const n of names) row[`${n}ServerCpuUs`] = round3(median(cpuUs[n]));
     others.forEach((n, i) => {

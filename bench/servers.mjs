@@ -15,6 +15,8 @@ const kind = process.argv[2];
 const servers = {};
 const cleanups = [];
 const resets = [];
+/** Per-server figures the parent reads at the end (`{cmd: "stats"}`), e.g. writes per COMMIT. */
+const stats = {};
 
 /** A memory store the parent can empty between rounds (`{cmd: "reset"}`). */
 function memoryStore() {
@@ -127,16 +129,27 @@ async function startNode() {
 async function startStores() {
   const { openSqliteTaskFlowStore } = await import("@taskflow-webhooks/taskflow-sqlite");
   const dir = mkdtempSync(join(tmpdir(), "taskflow-bench-"));
-  // The store's defaults (WAL, synchronous=FULL: every commit fsynced), and synchronous=NORMAL.
-  const sqlite = openSqliteTaskFlowStore({ path: join(dir, "full.sqlite") });
-  const sqliteNormal = openSqliteTaskFlowStore({ path: join(dir, "normal.sqlite"), synchronous: "normal" });
+  // The store's defaults (WAL, synchronous=FULL: every commit fsynced, group commit), the
+  // same with group commit off (one COMMIT per write, as before it), and synchronous=NORMAL.
+  const counted = (name) => {
+    const figures = (stats[name] = { commits: 0, writes: 0 });
+    return ({ writes }) => {
+      figures.commits += 1;
+      figures.writes += writes;
+    };
+  };
+  const sqlite = openSqliteTaskFlowStore({ path: join(dir, "full.sqlite"), onCommit: counted("sqlite") });
+  const sqliteSingle = openSqliteTaskFlowStore({ path: join(dir, "single.sqlite"), maxWritesPerCommit: 1 });
+  const sqliteNormal = openSqliteTaskFlowStore({ path: join(dir, "normal.sqlite"), synchronous: "normal", onCommit: counted("sqliteNormal") });
   cleanups.push(() => {
     sqlite.close();
+    sqliteSingle.close();
     sqliteNormal.close();
     rmSync(dir, { recursive: true, force: true });
   });
   servers.memory = await listen(coreNodeServer(createCoreHandler(memoryStore())));
   servers.sqlite = await listen(coreNodeServer(createCoreHandler(sqlite)));
+  servers.sqliteSingle = await listen(coreNodeServer(createCoreHandler(sqliteSingle)));
   servers.sqliteNormal = await listen(coreNodeServer(createCoreHandler(sqliteNormal)));
 }
 
@@ -170,6 +183,7 @@ process.on("message", (message) => {
   }
   if (message?.cmd === "rss-stop") process.send({ rss: sampler.stop() });
   if (message?.cmd === "cpu") process.send({ cpu: process.cpuUsage() });
+  if (message?.cmd === "stats") process.send({ stats });
   if (message?.cmd === "reset") {
     for (const reset of resets) reset();
     globalThis.gc?.();

@@ -1,6 +1,7 @@
 // @taskflow-webhooks/taskflow-sqlite: the durable TaskFlow store on one SQLite file.
 export {
   DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_MAX_WRITES_PER_COMMIT,
   openSqliteTaskFlowStore,
   type SqliteBoundTaskFlow,
   type SqliteTaskFlowStore,

@@ -1,8 +1,10 @@
-// The durable TaskFlow store: one SQLite file in WAL mode, every write one
-// `BEGIN IMMEDIATE` transaction that re-reads the flow and checks owner, mode and revision
-// under the write lock. Two processes (or two connections) on one file therefore never
-// both apply a change at one revision: the second waits for the lock (busy_timeout), then
-// sees the new revision and answers `revision_conflict`.
+// The durable TaskFlow store: one SQLite file in WAL mode. Every write re-reads the flow
+// and checks owner, mode and revision under the write lock (`BEGIN IMMEDIATE`), inside a
+// group-committed transaction (group-commit.ts: the writes of one event-loop turn share one
+// COMMIT, each under its own SAVEPOINT, and are answered after it). Two processes (or two
+// connections) on one file therefore never both apply a change at one revision: the second
+// waits for the lock (busy_timeout), then sees the new revision and answers
+// `revision_conflict`.
 //
 // Behaviour matches the core's memory runtime exactly (same revisions, same keys, same
 // reason texts); shared/spec/taskflow.md is the authority.
@@ -41,6 +43,7 @@ import {
   type TaskRecord,
   type TaskSummary,
 } from "@taskflow-webhooks/core";
+import { createGroupCommit } from "./group-commit.js";
 import { flowTable, insertSql, taskTable, updateSetSql } from "./record-columns.js";
 import { migrate } from "./schema.js";
 
@@ -59,21 +62,29 @@ export interface SqliteTaskFlowStoreOptions {
   synchronous?: "full" | "normal";
   /** How long a write waits for another connection's lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /**
+   * Writes that share one transaction at most (group commit). Writes arriving in the same
+   * event-loop turn commit together; `1` commits every write on its own. Default 32.
+   */
+  maxWritesPerCommit?: number;
+  /** Called after every COMMIT with the number of writes it held (metrics). */
+  onCommit?: (info: { writes: number }) => void;
 }
 
 /**
- * The bound handle of this store: the port's `BoundTaskFlow`, answering synchronously
- * (better-sqlite3 is synchronous) and always with `tryCreateManaged`.
+ * The bound handle of this store: the port's `BoundTaskFlow`, always with
+ * `tryCreateManaged`. Every call answers a Promise: a write's settles after the COMMIT that
+ * holds it (group commit), a read's after the COMMIT of the writes made before it.
  */
 export type SqliteBoundTaskFlow = { readonly sessionKey: string } & {
   [K in Exclude<keyof BoundTaskFlow, "sessionKey">]-?: (
     ...args: Parameters<NonNullable<BoundTaskFlow[K]>>
-  ) => Awaited<ReturnType<NonNullable<BoundTaskFlow[K]>>>;
+  ) => Promise<Awaited<ReturnType<NonNullable<BoundTaskFlow[K]>>>>;
 };
 
 export interface SqliteTaskFlowStore extends TaskFlowRuntime {
   bindSession(params: { sessionKey: string }): SqliteBoundTaskFlow;
-  /** Closes the file. Later calls fail like a storage failure (reads throw). Idempotent. */
+  /** Commits the open group, then closes the file. Later calls fail like a storage failure (reads reject). Idempotent. */
   close(): void;
   /** The file is open and answers a query. */
   isHealthy(): boolean;
@@ -90,6 +101,7 @@ export interface SqliteTaskFlowStore extends TaskFlowRuntime {
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_WRITES_PER_COMMIT = 32;
 
 type Row = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Row>;
@@ -128,12 +140,21 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
   /** A failure of the file or the connection, as opposed to a bug in this code. */
   const isStorageError = (error: unknown) => error instanceof Database.SqliteError || !db.open;
 
-  // better-sqlite3 transaction wrappers, built once: BEGIN … COMMIT, ROLLBACK if `work` throws.
+  /**
+   * Every write runs through this: in the open group's transaction (holding the write lock),
+   * under its own savepoint, answered after the group's COMMIT.
+   */
+  const writes = createGroupCommit(db, {
+    maxWrites: options.maxWritesPerCommit ?? DEFAULT_MAX_WRITES_PER_COMMIT,
+    isStorageError,
+    ...(options.onCommit && { onCommit: options.onCommit }),
+  });
+  // A test hook's own transaction (BEGIN … COMMIT, ROLLBACK if `work` throws), after the open group.
   const transaction = db.transaction(<T>(work: () => T): T => work());
-  /** Runs `work` holding the write lock for its whole duration (BEGIN IMMEDIATE). */
-  const inWriteTransaction = <T>(work: () => T): T => transaction.immediate(work) as T;
-  /** Runs `work` on one consistent snapshot (BEGIN DEFERRED: reads take no write lock). */
-  const inReadTransaction = <T>(work: () => T): T => transaction.deferred(work) as T;
+  const inOwnWriteTransaction = <T>(work: () => T): T => {
+    writes.flush();
+    return transaction.immediate(work) as T;
+  };
 
   // -- row helpers (callers hold a transaction or accept a snapshot read) -------------
 
@@ -154,15 +175,14 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
    * (to know whether more follow). The place is the named flow's own (created_at, seq)
    * when the owner has it, else "after everything created at createdAt or later".
    */
-  const readFlowPage = (owner: string, { limit, after, status }: FlowPageParams): FlowPage =>
-    inReadTransaction(() => {
-      const from = after ? (sql.selectOwnedFlowPlace.get(after.flowId, owner) as { created_at: number; seq: number } | undefined) : undefined;
-      const place = after ? { created_at: from?.created_at ?? after.createdAt, seq: from?.seq ?? 0 } : undefined; // seq starts at 1
-      const statement = sql.selectFlowPage[`${place ? "after" : "first"}${status === undefined ? "" : "Status"}`];
-      const rows = statement.all({ owner, limit: limit + 1, ...place, ...(status !== undefined && { status }) });
-      const more = rows.length > limit;
-      return { flows: (more ? rows.slice(0, limit) : rows).map((row) => flowTable.decode(row)), more };
-    });
+  const readFlowPage = (owner: string, { limit, after, status }: FlowPageParams): FlowPage => {
+    const from = after ? (sql.selectOwnedFlowPlace.get(after.flowId, owner) as { created_at: number; seq: number } | undefined) : undefined;
+    const place = after ? { created_at: from?.created_at ?? after.createdAt, seq: from?.seq ?? 0 } : undefined; // seq starts at 1
+    const statement = sql.selectFlowPage[`${place ? "after" : "first"}${status === undefined ? "" : "Status"}`];
+    const rows = statement.all({ owner, limit: limit + 1, ...place, ...(status !== undefined && { status }) });
+    const more = rows.length > limit;
+    return { flows: (more ? rows.slice(0, limit) : rows).map((row) => flowTable.decode(row)), more };
+  };
   const readLatestFlow = (owner: string): TaskFlowRecord | undefined => {
     const row = sql.selectLatestOwnerFlow.get(owner);
     return row ? flowTable.decode(row) : undefined;
@@ -190,11 +210,18 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
 
   // -- operations ---------------------------------------------------------------------
 
-  function createManagedFlow(owner: string, params: CreateManagedFlowParams): TaskFlowRecord {
-    return inWriteTransaction(() => {
-      const flow = newManagedFlow(params, { flowId: generateId(), ownerKey: owner, now: clock.now() });
-      insertFlow(flow);
-      return readFlow(flow.flowId)!;
+  function createManagedFlow<T>(
+    owner: string,
+    params: CreateManagedFlowParams,
+    failed: (error: unknown) => T,
+  ): Promise<TaskFlowRecord | T> {
+    return writes.write<TaskFlowRecord | T>({
+      run: () => {
+        const flow = newManagedFlow(params, { flowId: generateId(), ownerKey: owner, now: clock.now() });
+        insertFlow(flow);
+        return readFlow(flow.flowId)!;
+      },
+      failed,
     });
   }
 
@@ -202,9 +229,9 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     owner: string,
     params: { flowId: string; expectedRevision: number },
     change: (now: number) => FlowChange,
-  ): MutationResult {
-    try {
-      return inWriteTransaction((): MutationResult => {
+  ): Promise<MutationResult> {
+    return writes.write({
+      run: (): MutationResult => {
         const flow = readOwnedFlow(owner, params.flowId);
         if (!flow) return { applied: false, code: "not_found" };
         if (flow.syncMode !== "managed") return { applied: false, code: "not_managed", current: flow };
@@ -212,17 +239,17 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         const now = clock.now();
         writeChange(flow, change(now), now);
         return { applied: true, flow: readFlow(flow.flowId)! };
-      });
-    } catch (error) {
-      if (!isStorageError(error)) throw error;
-      const current = tryRead(() => readOwnedFlow(owner, params.flowId));
-      return current ? { applied: false, code: "persist_failed", current } : { applied: false, code: "persist_failed" };
-    }
+      },
+      failed: (): MutationResult => {
+        const current = tryRead(() => readOwnedFlow(owner, params.flowId));
+        return current ? { applied: false, code: "persist_failed", current } : { applied: false, code: "persist_failed" };
+      },
+    });
   }
 
-  function cancelFlow(owner: string, flowId: string): CancelResult {
-    try {
-      return inWriteTransaction((): CancelResult => {
+  function cancelFlow(owner: string, flowId: string): Promise<CancelResult> {
+    return writes.write({
+      run: (): CancelResult => {
         const flow = readOwnedFlow(owner, flowId);
         if (!flow) return { found: false, cancelled: false, reason: "Flow not found." };
         if (isTerminalFlow(flow)) {
@@ -237,20 +264,20 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         }
         writeChange(current, cancelledChange(now), now);
         return { found: true, cancelled: true, flow: readFlow(flowId)!, tasks: readFlowTasks(flowId) };
-      });
-    } catch (error) {
-      if (!isStorageError(error)) throw error;
-      // Nothing was written (the transaction rolled back). Whether the flow exists may be
-      // unknown when the file cannot be read; the reason names the storage failure.
-      const flow = tryRead(() => readOwnedFlow(owner, flowId));
-      const tasks = flow ? tryRead(() => readFlowTasks(flowId)) : undefined;
-      return { found: true, cancelled: false, reason: FLOW_PERSIST_FAILED, ...(flow && { flow }), ...(tasks && { tasks }) };
-    }
+      },
+      failed: (): CancelResult => {
+        // Nothing was written (the savepoint or the group rolled back). Whether the flow
+        // exists may be unknown when the file cannot be read; the reason names the failure.
+        const flow = tryRead(() => readOwnedFlow(owner, flowId));
+        const tasks = flow ? tryRead(() => readFlowTasks(flowId)) : undefined;
+        return { found: true, cancelled: false, reason: FLOW_PERSIST_FAILED, ...(flow && { flow }), ...(tasks && { tasks }) };
+      },
+    });
   }
 
-  function runTask(owner: string, params: RunTaskParams): RunTaskResult {
-    try {
-      return inWriteTransaction((): RunTaskResult => {
+  function runTask(owner: string, params: RunTaskParams): Promise<RunTaskResult> {
+    return writes.write({
+      run: (): RunTaskResult => {
         const flow = readOwnedFlow(owner, params.flowId);
         if (!flow) return { created: false, found: false, reason: "Flow not found." };
         const refusal = runTaskRefusal(flow);
@@ -264,17 +291,17 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         const task = newTaskRecord(flow, params, { taskId: generateId(), now: clock.now() });
         sql.insertTask.run(taskTable.encode(task));
         return { created: true, flow, task: taskTable.decode(sql.selectTask.get(task.taskId)!) };
-      });
-    } catch (error) {
-      if (!isStorageError(error)) throw error;
-      const flow = tryRead(() => readOwnedFlow(owner, params.flowId));
-      return { created: false, found: true, reason: TASK_PERSIST_FAILED, ...(flow && { flow }) };
-    }
+      },
+      failed: (): RunTaskResult => {
+        const flow = tryRead(() => readOwnedFlow(owner, params.flowId));
+        return { created: false, found: true, reason: TASK_PERSIST_FAILED, ...(flow && { flow }) };
+      },
+    });
   }
 
-  function taskSummary(owner: string, flowId: string): TaskSummary | undefined {
-    // One read transaction, so the flow check and the counts see one snapshot.
-    return inReadTransaction(() => {
+  function taskSummary(owner: string, flowId: string): Promise<TaskSummary | undefined> {
+    // One snapshot, so the flow check and the counts agree.
+    return writes.snapshot(() => {
       if (!readOwnedFlow(owner, flowId)) return undefined;
       return summarizeCounts(sql.countFlowTasks.all(flowId) as Array<{ status: string; runtime: string; n: number }>);
     });
@@ -288,32 +315,23 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     const owner = sessionKey;
     return {
       sessionKey,
-      createManaged(params) {
-        try {
-          return createManagedFlow(owner, params);
-        } catch (error) {
-          if (isStorageError(error)) throw new Error("TaskFlow persistence failed.", { cause: error });
-          throw error;
-        }
-      },
-      tryCreateManaged(params) {
-        try {
-          return createManagedFlow(owner, params);
-        } catch (error) {
-          if (isStorageError(error)) return null;
-          throw error;
-        }
-      },
-      get: (flowId) => readOwnedFlow(owner, flowId),
-      list: () => readNewestFlows(owner),
-      listPage: (params) => readFlowPage(owner, params),
-      findLatest: () => readLatestFlow(owner),
-      resolve(token) {
-        const direct = readOwnedFlow(owner, token);
-        if (direct) return direct;
-        // The owner's own session key names its latest flow; any other key names nothing.
-        return token.trim() === owner.trim() ? readLatestFlow(owner) : undefined;
-      },
+      createManaged: (params) =>
+        createManagedFlow(owner, params, (error): never => {
+          throw new Error("TaskFlow persistence failed.", { cause: error });
+        }),
+      tryCreateManaged: (params) => createManagedFlow(owner, params, () => null),
+      get: (flowId) => writes.read(() => readOwnedFlow(owner, flowId)),
+      list: () => writes.read(() => readNewestFlows(owner)),
+      // One snapshot: the place lookup and the page agree.
+      listPage: (params) => writes.snapshot(() => readFlowPage(owner, params)),
+      findLatest: () => writes.read(() => readLatestFlow(owner)),
+      resolve: (token) =>
+        writes.read(() => {
+          const direct = readOwnedFlow(owner, token);
+          if (direct) return direct;
+          // The owner's own session key names its latest flow; any other key names nothing.
+          return token.trim() === owner.trim() ? readLatestFlow(owner) : undefined;
+        }),
       getTaskSummary: (flowId) => taskSummary(owner, flowId),
       setWaiting: (params) => mutateFlow(owner, params, () => setWaitingChange(params)),
       resume: (params) => mutateFlow(owner, params, () => resumeChange(params)),
@@ -328,7 +346,9 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
   return {
     bindSession,
     close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      writes.flush();
+      db.close();
     },
     isHealthy() {
       if (!db.open) return false;
@@ -342,13 +362,14 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
       return schemaVersion;
     },
     seedUnmanagedFlow(record) {
-      inWriteTransaction(() => {
+      inOwnWriteTransaction(() => {
         // Like the reference, a replaced flow counts as newly inserted for list() ties.
         sql.deleteFlow.run(record.flowId);
         insertFlow(record);
       });
     },
     seedTask(record) {
+      writes.flush();
       sql.upsertTask.run(taskTable.encode(record));
     },
   };

@@ -125,7 +125,89 @@ async function apply(
   }
 }
 
+/**
+ * Makes one operation's store call at once, with no read before it (revisions given as
+ * numbers, a read is one `get`), so a batch of them is issued in one turn.
+ */
+function issue(op: Exclude<Operation, { op: "tick" }>, flows: BoundTaskFlow, flowIds: readonly string[], now: number): unknown {
+  if (op.op === "create") {
+    const { op: _op, session: _session, ...params } = op;
+    return flows.createManaged({ controllerId: "differential", goal: "compare", ...params });
+  }
+  const flowId = flowIds[op.flow] ?? UNKNOWN_FLOW;
+  const expectedRevision = "revision" in op && op.revision !== "current" ? op.revision : 0;
+  switch (op.op) {
+    case "setWaiting":
+    case "resume":
+    case "fail":
+    case "finish":
+    case "requestCancel": {
+      const { op: name, session: _s, flow: _f, revision: _r, ...rest } = op;
+      const method = name as "setWaiting" | "resume" | "fail" | "finish" | "requestCancel";
+      return (flows[method] as (params: object) => unknown)({ flowId, expectedRevision, ...rest });
+    }
+    case "cancel":
+      return flows.cancel({ flowId });
+    case "runTask": {
+      const { op: _o, session: _s, flow: _f, startedAt, lastEventAt, ...rest } = op;
+      return flows.runTask({
+        flowId,
+        task: "differential task",
+        ...rest,
+        ...(startedAt !== undefined ? { startedAt: now + startedAt } : {}),
+        ...(lastEventAt !== undefined ? { lastEventAt: now + lastEventAt } : {}),
+      });
+    }
+    case "read":
+      return flows.get(flowId);
+  }
+}
+
 describe("the SQLite store matches the memory runtime", () => {
+  it("answers a batch issued in one turn (one group commit) as the memory runtime answers it one by one", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 12 }), async (operations, maxWritesPerCommit) => {
+        const clock = createManualClock();
+        const ids = () => {
+          let n = 0;
+          return () => `00000000-0000-4000-8000-${(++n).toString(16).padStart(12, "0")}`;
+        };
+        const memory = createMemoryTaskFlowRuntime({ clock, generateId: ids() });
+        const file = tempDatabase();
+        const sqlite = openSqliteTaskFlowStore({ path: file.path, clock, generateId: ids(), synchronous: "normal", maxWritesPerCommit });
+        try {
+          // Flows to act on, created first (the same ids in both backends).
+          const flowIds: string[] = [];
+          for (let i = 0; i < 4; i++) {
+            const params = { controllerId: "differential", goal: `seed ${i}` };
+            flowIds.push((await sqlite.bindSession({ sessionKey: SESSIONS[i % 2]! }).createManaged(params)).flowId);
+            memory.bindSession({ sessionKey: SESSIONS[i % 2]! }).createManaged(params);
+          }
+          const expected: unknown[] = [];
+          const pending: unknown[] = [];
+          for (const op of operations) {
+            if (op.op === "tick") {
+              clock.advance(op.ms);
+              continue;
+            }
+            // The SQLite call runs its work now (inside the open group); the memory call right after it.
+            pending.push(issue(op, sqlite.bindSession({ sessionKey: SESSIONS[op.session]! }), flowIds, clock.now()));
+            expected.push(await issue(op, memory.bindSession({ sessionKey: SESSIONS[op.session]! }), flowIds, clock.now()));
+          }
+          expect(await Promise.all(pending)).toStrictEqual(expected);
+          for (const sessionKey of SESSIONS) {
+            expect(await sqlite.bindSession({ sessionKey }).list()).toStrictEqual(await memory.bindSession({ sessionKey }).list());
+          }
+        } finally {
+          sqlite.close();
+          file.remove();
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+
   it("answers every random operation sequence identically", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40 }), async (operations) => {
@@ -165,7 +247,7 @@ describe("the SQLite store matches the memory runtime", () => {
     );
   });
 
-  it("keeps seeded records exactly as given, nulls and extra keys included", () => {
+  it("keeps seeded records exactly as given, nulls and extra keys included", async () => {
     const file = tempDatabase();
     const store = openSqliteTaskFlowStore({ path: file.path });
     const memory = createMemoryTaskFlowRuntime();
@@ -193,8 +275,8 @@ describe("the SQLite store matches the memory runtime", () => {
       memory.seed(flow);
       const sqliteView = store.bindSession({ sessionKey: SESSIONS[0] });
       const memoryView = memory.bindSession({ sessionKey: SESSIONS[0] });
-      expect(sqliteView.get(flow.flowId)).toStrictEqual(flow);
-      expect(sqliteView.get(flow.flowId)).toStrictEqual(memoryView.get(flow.flowId));
+      expect(await sqliteView.get(flow.flowId)).toStrictEqual(flow);
+      expect(await sqliteView.get(flow.flowId)).toStrictEqual(memoryView.get(flow.flowId));
 
       const task = {
         taskId: "task-seeded",
@@ -214,8 +296,8 @@ describe("the SQLite store matches the memory runtime", () => {
       };
       store.seedTask(task);
       memory.seedTask(task);
-      expect(sqliteView.getTaskSummary(flow.flowId)).toStrictEqual(memoryView.getTaskSummary(flow.flowId));
-      expect(sqliteView.cancel({ flowId: flow.flowId })).toStrictEqual(memoryView.cancel({ flowId: flow.flowId }));
+      expect(await sqliteView.getTaskSummary(flow.flowId)).toStrictEqual(memoryView.getTaskSummary(flow.flowId));
+      expect(await sqliteView.cancel({ flowId: flow.flowId })).toStrictEqual(memoryView.cancel({ flowId: flow.flowId }));
     } finally {
       store.close();
       file.remove();

@@ -37,18 +37,18 @@ describe("schema and migrations", () => {
     );
   });
 
-  it("reopening an existing file keeps every flow, task, revision and order", () => {
+  it("reopening an existing file keeps every flow, task, revision and order", async () => {
     const first = openSqliteTaskFlowStore({ path: file.path });
     const flows = first.bindSession({ sessionKey: SESSION });
-    const a = flows.createManaged({ controllerId: "c", goal: "a", stateJson: { n: 1 }, waitJson: null });
-    const b = flows.createManaged({ controllerId: "c", goal: "b" });
-    flows.setWaiting({ flowId: a.flowId, expectedRevision: 0, blockedSummary: "human" });
-    flows.runTask({ flowId: b.flowId, runtime: "cron", task: "t", runId: "r1" });
-    flows.cancel({ flowId: b.flowId });
+    const a = await flows.createManaged({ controllerId: "c", goal: "a", stateJson: { n: 1 }, waitJson: null });
+    const b = await flows.createManaged({ controllerId: "c", goal: "b" });
+    await flows.setWaiting({ flowId: a.flowId, expectedRevision: 0, blockedSummary: "human" });
+    await flows.runTask({ flowId: b.flowId, runtime: "cron", task: "t", runId: "r1" });
+    await flows.cancel({ flowId: b.flowId });
     const before = {
-      list: flows.list(),
-      summaryA: flows.getTaskSummary(a.flowId),
-      summaryB: flows.getTaskSummary(b.flowId),
+      list: await flows.list(),
+      summaryA: await flows.getTaskSummary(a.flowId),
+      summaryB: await flows.getTaskSummary(b.flowId),
     };
     first.close();
 
@@ -57,22 +57,22 @@ describe("schema and migrations", () => {
       expect(second.schemaVersion).toBe(SCHEMA_VERSION);
       const again = second.bindSession({ sessionKey: SESSION });
       expect({
-        list: again.list(),
-        summaryA: again.getTaskSummary(a.flowId),
-        summaryB: again.getTaskSummary(b.flowId),
+        list: await again.list(),
+        summaryA: await again.getTaskSummary(a.flowId),
+        summaryB: await again.getTaskSummary(b.flowId),
       }).toStrictEqual(before);
-      expect(again.get(a.flowId)).toMatchObject({ revision: 1, status: "blocked", blockedSummary: "human" });
-      expect(again.get(b.flowId)).toMatchObject({ revision: 2, status: "cancelled", waitJson: null });
+      expect(await again.get(a.flowId)).toMatchObject({ revision: 1, status: "blocked", blockedSummary: "human" });
+      expect(await again.get(b.flowId)).toMatchObject({ revision: 2, status: "cancelled", waitJson: null });
     } finally {
       second.close();
     }
   });
 
-  it("brings a version-1 file to version 2: its flows kept, status pages served by the new index", () => {
+  it("brings a version-1 file to version 2: its flows kept, status pages served by the new index", async () => {
     const first = openSqliteTaskFlowStore({ path: file.path });
     const flows = first.bindSession({ sessionKey: SESSION });
-    const a = flows.createManaged({ controllerId: "c", goal: "a", status: "running" });
-    flows.createManaged({ controllerId: "c", goal: "b" });
+    const a = await flows.createManaged({ controllerId: "c", goal: "a", status: "running" });
+    await flows.createManaged({ controllerId: "c", goal: "b" });
     first.close();
     // What version 1 left behind: no status index, user_version 1.
     const v1 = new Database(file.path);
@@ -83,7 +83,7 @@ describe("schema and migrations", () => {
     const second = openSqliteTaskFlowStore({ path: file.path });
     try {
       expect(second.schemaVersion).toBe(2);
-      expect(second.bindSession({ sessionKey: SESSION }).listPage({ limit: 5, status: "running" })).toEqual({
+      expect(await second.bindSession({ sessionKey: SESSION }).listPage({ limit: 5, status: "running" })).toEqual({
         flows: [a],
         more: false,
       });
@@ -108,9 +108,9 @@ describe("schema and migrations", () => {
     store.close();
   });
 
-  it("refuses a file with a newer schema version, with a clear error, and leaves it untouched", () => {
+  it("refuses a file with a newer schema version, with a clear error, and leaves it untouched", async () => {
     const store = openSqliteTaskFlowStore({ path: file.path });
-    const flow = store.bindSession({ sessionKey: SESSION }).createManaged({ controllerId: "c", goal: "g" });
+    const flow = await store.bindSession({ sessionKey: SESSION }).createManaged({ controllerId: "c", goal: "g" });
     store.close();
     const db = new Database(file.path);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);

@@ -8,6 +8,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import Database from "better-sqlite3";
 import { openSqliteTaskFlowStore } from "../src/index.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { tempDatabase, type TempDatabase } from "./temp-db.js";
@@ -100,19 +101,19 @@ async function startWorker(synchronous: "full" | "normal" = "normal"): Promise<W
   return worker;
 }
 
-function createFlow() {
+async function createFlow() {
   const store = openSqliteTaskFlowStore({ path: file.path });
   try {
-    return store.bindSession({ sessionKey: SESSION }).createManaged({ controllerId: "test", goal: "race" });
+    return await store.bindSession({ sessionKey: SESSION }).createManaged({ controllerId: "test", goal: "race" });
   } finally {
     store.close();
   }
 }
 
-function readFlow(flowId: string) {
+async function readFlow(flowId: string) {
   const store = openSqliteTaskFlowStore({ path: file.path });
   try {
-    return store.bindSession({ sessionKey: SESSION }).get(flowId);
+    return await store.bindSession({ sessionKey: SESSION }).get(flowId);
   } finally {
     store.close();
   }
@@ -120,7 +121,7 @@ function readFlow(flowId: string) {
 
 describe("several processes on one file", () => {
   it("three processes at one expectedRevision: exactly one applies, the rest get revision_conflict", async () => {
-    const flow = createFlow();
+    const flow = await createFlow();
     const pool = await Promise.all([0, 1, 2].map(() => startWorker()));
     const results = await Promise.all(
       pool.map((worker, index) =>
@@ -134,13 +135,13 @@ describe("several processes on one file", () => {
     );
     expect(results.filter((r) => r.applied)).toHaveLength(1);
     expect(results.filter((r) => !r.applied).map((r) => r.code)).toEqual(["revision_conflict", "revision_conflict"]);
-    const stored = readFlow(flow.flowId);
+    const stored = await readFlow(flow.flowId);
     expect(stored?.revision).toBe(1);
     expect((stored?.stateJson as { worker: number }).worker).toBe(results.findIndex((r) => r.applied));
   });
 
   it("concurrent read-modify-write loops lose no update", async () => {
-    const flow = createFlow();
+    const flow = await createFlow();
     const rounds = 20;
     const pool = await Promise.all([0, 1, 2].map(() => startWorker()));
     const results = await Promise.all(
@@ -149,19 +150,19 @@ describe("several processes on one file", () => {
       ),
     );
     expect(results.map((r) => r.applied)).toEqual([rounds, rounds, rounds]);
-    const stored = readFlow(flow.flowId);
+    const stored = await readFlow(flow.flowId);
     expect(stored?.revision).toBe(3 * rounds);
     expect(stored?.stateJson).toEqual({ count: 3 * rounds });
   });
 
   it("a writer waits for another process's lock (busy_timeout) instead of failing", async () => {
-    const flow = createFlow();
+    const flow = await createFlow();
     const holder = await startWorker();
     const store = openSqliteTaskFlowStore({ path: file.path, busyTimeoutMs: 5_000 });
     try {
       await holder.request("holdWriteLock", { ms: 300 });
       const started = Date.now();
-      const result = store.bindSession({ sessionKey: SESSION }).finish({ flowId: flow.flowId, expectedRevision: 0 });
+      const result = await store.bindSession({ sessionKey: SESSION }).finish({ flowId: flow.flowId, expectedRevision: 0 });
       expect(result).toMatchObject({ applied: true, flow: { revision: 1, status: "succeeded" } });
       expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     } finally {
@@ -186,9 +187,36 @@ describe("several processes on one file", () => {
     });
     await exited;
     expect(worker.child.signalCode).toBe("SIGKILL");
-    const stored = readFlow(last!.flowId);
+    const stored = await readFlow(last!.flowId);
     // Every acknowledged write is there; a write in flight at the kill may be too.
     expect(stored?.revision).toBeGreaterThanOrEqual(last!.revision);
     expect(stored?.stateJson).toEqual(stored!.revision === 0 ? undefined : { revision: stored!.revision });
+  });
+
+  it("every write acknowledged from a group commit survives kill -9 (synchronous FULL)", async () => {
+    const worker = await startWorker("full");
+    const acked: string[] = [];
+    const exited = new Promise((resolve) => worker.child.once("exit", resolve));
+    await new Promise<void>((resolve) => {
+      worker.child.on("message", (message: { ack?: { flowId: string } }) => {
+        if (!message.ack || worker.child.signalCode) return;
+        acked.push(message.ack.flowId);
+        // Killed right after an answer, while the next writes of its burst may be in flight.
+        if (acked.length === 150) {
+          worker.child.kill("SIGKILL");
+          resolve();
+        }
+      });
+      worker.child.send({ cmd: "writeBurstsUntilKilled", id: 1, sessionKey: SESSION, burst: 24 });
+    });
+    await exited;
+    expect(worker.child.signalCode).toBe("SIGKILL");
+    const db = new Database(file.path, { readonly: true });
+    try {
+      const stored = new Set(db.prepare("SELECT flow_id FROM flows").pluck().all() as string[]);
+      expect(acked.filter((flowId) => !stored.has(flowId))).toEqual([]);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -40,42 +40,42 @@ const MUTATIONS = [
   (flowId: string) => flows.requestCancel({ flowId, expectedRevision: 0 }),
 ];
 
-describe("a closed store", () => {
+describe("a closed store", async () => {
   it("answers persist_failed / null / persistence reasons instead of throwing from writes", async () => {
-    const flow = flows.createManaged({ controllerId: "c", goal: "g" });
+    const flow = await flows.createManaged({ controllerId: "c", goal: "g" });
     store.close();
     store.close(); // idempotent
     expect(store.isHealthy()).toBe(false);
-    for (const mutation of MUTATIONS) expect(mutation(flow.flowId)).toEqual({ applied: false, code: "persist_failed" });
-    expect(flows.tryCreateManaged({ controllerId: "c", goal: "g" })).toBeNull();
-    expect(() => flows.createManaged({ controllerId: "c", goal: "g" })).toThrow("TaskFlow persistence failed.");
-    expect(flows.runTask({ flowId: flow.flowId, runtime: "cli", task: "t" })).toEqual({
+    for (const mutation of MUTATIONS) expect(await mutation(flow.flowId)).toEqual({ applied: false, code: "persist_failed" });
+    expect(await flows.tryCreateManaged({ controllerId: "c", goal: "g" })).toBeNull();
+    await expect(flows.createManaged({ controllerId: "c", goal: "g" })).rejects.toThrow("TaskFlow persistence failed.");
+    expect(await flows.runTask({ flowId: flow.flowId, runtime: "cli", task: "t" })).toEqual({
       created: false,
       found: true,
       reason: "Task persistence failed.",
     });
-    expect(flows.cancel({ flowId: flow.flowId })).toEqual({ found: true, cancelled: false, reason: "Flow persistence failed." });
+    expect(await flows.cancel({ flowId: flow.flowId })).toEqual({ found: true, cancelled: false, reason: "Flow persistence failed." });
     // Reads have no failure value in the port: they throw.
-    expect(() => flows.get(flow.flowId)).toThrow();
+    await expect(flows.get(flow.flowId)).rejects.toThrow();
   });
 });
 
-describe("a file locked by another connection past busy_timeout", () => {
-  it("answers persist_failed with the current flow (WAL readers still read) and changes nothing", () => {
-    const flow = flows.createManaged({ controllerId: "c", goal: "g" });
+describe("a file locked by another connection past busy_timeout", async () => {
+  it("answers persist_failed with the current flow (WAL readers still read) and changes nothing", async () => {
+    const flow = await flows.createManaged({ controllerId: "c", goal: "g" });
     otherConnection().exec("BEGIN IMMEDIATE");
     for (const mutation of MUTATIONS) {
-      expect(mutation(flow.flowId)).toEqual({ applied: false, code: "persist_failed", current: flow });
+      expect(await mutation(flow.flowId)).toEqual({ applied: false, code: "persist_failed", current: flow });
     }
-    expect(flows.tryCreateManaged({ controllerId: "c", goal: "g" })).toBeNull();
-    expect(() => flows.createManaged({ controllerId: "c", goal: "g" })).toThrow("TaskFlow persistence failed.");
-    expect(flows.runTask({ flowId: flow.flowId, runtime: "cli", task: "t" })).toEqual({
+    expect(await flows.tryCreateManaged({ controllerId: "c", goal: "g" })).toBeNull();
+    await expect(flows.createManaged({ controllerId: "c", goal: "g" })).rejects.toThrow("TaskFlow persistence failed.");
+    expect(await flows.runTask({ flowId: flow.flowId, runtime: "cli", task: "t" })).toEqual({
       created: false,
       found: true,
       reason: "Task persistence failed.",
       flow,
     });
-    expect(flows.cancel({ flowId: flow.flowId })).toEqual({
+    expect(await flows.cancel({ flowId: flow.flowId })).toEqual({
       found: true,
       cancelled: false,
       reason: "Flow persistence failed.",
@@ -85,72 +85,72 @@ describe("a file locked by another connection past busy_timeout", () => {
     expect(store.isHealthy()).toBe(true);
 
     other!.exec("ROLLBACK");
-    expect(flows.list()).toEqual([flow]);
-    expect(flows.finish({ flowId: flow.flowId, expectedRevision: 0 })).toMatchObject({ applied: true, flow: { revision: 1 } });
+    expect(await flows.list()).toEqual([flow]);
+    expect(await flows.finish({ flowId: flow.flowId, expectedRevision: 0 })).toMatchObject({ applied: true, flow: { revision: 1 } });
   });
 });
 
-describe("a write the database rejects", () => {
-  it("rolls the whole mutation back", () => {
-    const flow = flows.createManaged({ controllerId: "c", goal: "g", waitJson: { kind: "approval" } });
+describe("a write the database rejects", async () => {
+  it("rolls the whole mutation back", async () => {
+    const flow = await flows.createManaged({ controllerId: "c", goal: "g", waitJson: { kind: "approval" } });
     otherConnection().exec(
       "CREATE TRIGGER fail_flow_writes BEFORE UPDATE ON flows BEGIN SELECT RAISE(ABORT, 'simulated I/O failure'); END",
     );
-    expect(flows.finish({ flowId: flow.flowId, expectedRevision: 0 })).toEqual({
+    expect(await flows.finish({ flowId: flow.flowId, expectedRevision: 0 })).toEqual({
       applied: false,
       code: "persist_failed",
       current: flow,
     });
-    expect(flows.get(flow.flowId)).toStrictEqual(flow);
+    expect(await flows.get(flow.flowId)).toStrictEqual(flow);
   });
 
-  it("cancel is all or nothing: no cancel request, no settled child, no revision", () => {
-    const flow = flows.createManaged({ controllerId: "c", goal: "g" });
-    const created = flows.runTask({ flowId: flow.flowId, runtime: "acp", task: "t" });
+  it("cancel is all or nothing: no cancel request, no settled child, no revision", async () => {
+    const flow = await flows.createManaged({ controllerId: "c", goal: "g" });
+    const created = await flows.runTask({ flowId: flow.flowId, runtime: "acp", task: "t" });
     if (!created.created) throw new Error("expected a task");
     // The flow's cancel request would be written first; the child's update then fails.
     otherConnection().exec(
       "CREATE TRIGGER fail_task_writes BEFORE UPDATE ON tasks BEGIN SELECT RAISE(ABORT, 'simulated I/O failure'); END",
     );
-    expect(flows.cancel({ flowId: flow.flowId })).toEqual({
+    expect(await flows.cancel({ flowId: flow.flowId })).toEqual({
       found: true,
       cancelled: false,
       reason: "Flow persistence failed.",
       flow,
       tasks: [created.task],
     });
-    expect(flows.get(flow.flowId)).toStrictEqual(flow);
-    expect(flows.getTaskSummary(flow.flowId)).toMatchObject({ active: 1, byStatus: { queued: 1 } });
+    expect(await flows.get(flow.flowId)).toStrictEqual(flow);
+    expect(await flows.getTaskSummary(flow.flowId)).toMatchObject({ active: 1, byStatus: { queued: 1 } });
 
     other!.exec("DROP TRIGGER fail_task_writes");
-    expect(flows.cancel({ flowId: flow.flowId })).toMatchObject({ cancelled: true, flow: { revision: 2, status: "cancelled" } });
+    expect(await flows.cancel({ flowId: flow.flowId })).toMatchObject({ cancelled: true, flow: { revision: 2, status: "cancelled" } });
   });
 
-  it("runTask records nothing when the insert fails", () => {
-    const flow = flows.createManaged({ controllerId: "c", goal: "g" });
+  it("runTask records nothing when the insert fails", async () => {
+    const flow = await flows.createManaged({ controllerId: "c", goal: "g" });
     otherConnection().exec(
       "CREATE TRIGGER fail_task_inserts BEFORE INSERT ON tasks BEGIN SELECT RAISE(ABORT, 'simulated I/O failure'); END",
     );
-    expect(flows.runTask({ flowId: flow.flowId, runtime: "cli", task: "t", runId: "r" })).toEqual({
+    expect(await flows.runTask({ flowId: flow.flowId, runtime: "cli", task: "t", runId: "r" })).toEqual({
       created: false,
       found: true,
       reason: "Task persistence failed.",
       flow,
     });
-    expect(flows.getTaskSummary(flow.flowId)).toMatchObject({ total: 0 });
+    expect(await flows.getTaskSummary(flow.flowId)).toMatchObject({ total: 0 });
   });
 
-  it("tryCreateManaged answers null and leaves no flow", () => {
+  it("tryCreateManaged answers null and leaves no flow", async () => {
     otherConnection().exec(
       "CREATE TRIGGER fail_flow_inserts BEFORE INSERT ON flows BEGIN SELECT RAISE(ABORT, 'simulated I/O failure'); END",
     );
-    expect(flows.tryCreateManaged({ controllerId: "c", goal: "g" })).toBeNull();
-    expect(flows.list()).toEqual([]);
+    expect(await flows.tryCreateManaged({ controllerId: "c", goal: "g" })).toBeNull();
+    expect(await flows.list()).toEqual([]);
   });
 });
 
-describe("bugs are not storage failures", () => {
-  it("a throwing id generator propagates instead of turning into persist_failed", () => {
+describe("bugs are not storage failures", async () => {
+  it("a throwing id generator propagates instead of turning into persist_failed", async () => {
     const broken = openSqliteTaskFlowStore({
       path: file.path,
       generateId: () => {
@@ -158,7 +158,7 @@ describe("bugs are not storage failures", () => {
       },
     });
     try {
-      expect(() => broken.bindSession({ sessionKey: SESSION }).tryCreateManaged({ controllerId: "c", goal: "g" })).toThrow(
+      await expect(broken.bindSession({ sessionKey: SESSION }).tryCreateManaged({ controllerId: "c", goal: "g" })).rejects.toThrow(
         "id source exhausted",
       );
     } finally {
