@@ -5,7 +5,8 @@
 //
 // Prints `step | ours | reference | same?` where each cell is the HTTP status and,
 // when the answer is a JSON object with a `code`, that code. "yes*" = same status where
-// the reference answered plain text (no code) and ours added a code. --bodies adds a column
+// the reference answered plain text (no code) and ours added a code; "ours only" = a step
+// the reference cannot run (e.g. secret lists, upgrade). --bodies adds a column
 // telling whether the body kind (json/text) matches. --strict exits 1 when any
 // step differs (default: always exit 0; this tool only shows).
 import fs from "node:fs";
@@ -55,7 +56,8 @@ for (const n of names) {
   // The reference answers transport rejections as plain text without a code; ours may
   // add one (JSON envelope). Equal status there is "yes*", not a difference.
   const starred = sameStatus && !sameCode && b && !b.bodyIsJson && (b.code ?? null) === null;
-  const verdict = sameStatus && sameCode ? "yes" : starred ? "yes*" : "NO";
+  // Steps only our run has (rotation lists, upgrade, roll back) have nothing to compare.
+  const verdict = a && !b ? "ours only" : sameStatus && sameCode ? "yes" : starred ? "yes*" : "NO";
   if (verdict === "NO") differ++;
   if (starred) starredCount++;
   const row = [n, cell(a), cell(b), verdict];
@@ -71,7 +73,8 @@ console.log(line(header));
 console.log(widths.map((w) => "-".repeat(w)).join("-|-"));
 for (const row of rows) console.log(line(row));
 if (starredCount) console.log(`\n* same status; the reference answers plain text without a code (${starredCount} steps)`);
-console.log(`\n${rows.length - differ} same, ${differ} different` +
+const oursOnly = rows.filter((row) => row[3] === "ours only").length;
+console.log(`\n${rows.length - differ - oursOnly} same, ${differ} different, ${oursOnly} ours only` +
   ` (ours: ${ours.meta?.implementation ?? "?"}, startup ${ours.meta?.startupMs ?? "-"} ms;` +
   ` reference: ${ref.meta?.implementation ?? "?"}, startup ${ref.meta?.startupMs ?? "-"} ms)`);
 process.exit(strict && differ > 0 ? 1 : 0);
