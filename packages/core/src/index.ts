@@ -8,6 +8,18 @@ export { JSON_CONTENT_TYPE, fail as errorResponse } from "./view/envelope.js";
 export type { FailureDetails } from "./view/envelope.js";
 export type { FailureEnvelope, ResponseMeta, SuccessEnvelope, WebhookResponse } from "./view/envelope.js";
 export { flowView, taskView } from "./view/redact.js";
+export {
+  ActionResultSchemas,
+  FAILURE_CODES,
+  FailureEnvelopeSchema,
+  FailureResultSchema,
+  FlowViewSchema,
+  SUCCESS_CODES,
+  SuccessEnvelopeSchema,
+  TaskSummarySchema,
+  TaskViewSchema,
+  ValidationIssueSchema,
+} from "./view/answer-schemas.js";
 export type { FlowView, TaskView } from "./view/redact.js";
 export { ERROR_CODES } from "./errors/codes.js";
 export type { ErrorCode } from "./errors/codes.js";
