@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { validate } from "@readme/openapi-parser";
 import Ajv2020Module from "ajv/dist/2020.js";
-import { createWebhookHandler, validateAction, type TaskFlowRuntime, type WebhookResponse } from "../src/index.js";
+import { ERROR_CODES, createWebhookHandler, validateAction, type TaskFlowRuntime, type WebhookResponse } from "../src/index.js";
 // @ts-expect-error plain .mjs script without types
 import { renderActionJsonSchema, renderOpenApi } from "../scripts/openapi.mjs";
 import { PATH, SECRET, SESSION, parse, request, setup } from "./support.js";
@@ -55,7 +55,13 @@ describe("openapi.json", () => {
       webhookSecretHeader: expect.objectContaining({ type: "apiKey", in: "header", name: "x-openclaw-webhook-secret" }),
     });
     expect(PATH_ITEM.post.security).toEqual([{ bearerAuth: [] }, { webhookSecretHeader: [] }]);
-    expect(Object.keys(PATH_ITEM.post.responses).sort()).toEqual(["200", "202", "400", "401", "404", "408", "409", "413", "415", "429", "500", "503"]);
+    const statuses = new Set(Object.values(ERROR_CODES).map(({ status }) => String(status)));
+    statuses.delete("405");
+    expect(Object.keys(PATH_ITEM.post.responses).sort()).toEqual(["200", ...statuses].sort());
+    for (const [code, { status }] of Object.entries(ERROR_CODES)) {
+      const operation = code === "method_not_allowed" ? PATH_ITEM.get : PATH_ITEM.post;
+      expect(JSON.stringify(operation.responses[status].content), code).toContain(`"${code}"`);
+    }
     expect(PATH_ITEM.post.responses["429"].headers["Retry-After"].required).toBe(true);
     expect(PATH_ITEM.get.responses["405"].headers.Allow.required).toBe(true);
   });
