@@ -32,6 +32,7 @@ const TRANSFORMS = [
   "Strings are trimmed before the non-empty check, and the trimmed value is what is stored: " +
     "`minLength: 1` lets a whitespace-only string through, the core answers it 400 `invalid_request`.",
   "`stateJson` and `waitJson` take any JSON value; nesting deeper than 64 levels is refused as 400 `invalid_json`.",
+  "`list_flows` `cursor` must be a `nextCursor` from an earlier answer, unchanged (the core decodes it).",
   `The whole body is at most \`limits.maxBodyBytes\` bytes (default ${DEFAULT_LIMITS.maxBodyBytes}).`,
 ];
 

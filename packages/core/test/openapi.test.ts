@@ -77,6 +77,8 @@ describe("openapi.json", () => {
       { action: "create_flow", goal: "x", extra: 1 },
       { action: "list_flows" },
       { action: "list_flows", flowId: "x" },
+      { action: "list_flows", limit: 0 },
+      { action: "list_flows", limit: 5, status: "running" },
       { action: "nope" },
       {},
       [],
@@ -112,6 +114,10 @@ describe("openapi.json", () => {
     await post({ action: "get_flow", flowId });
     await post({ action: "get_flow", flowId: "missing" });
     await post({ action: "list_flows" });
+    await post({ action: "create_flow", goal: "Second" });
+    const page = await post({ action: "list_flows", limit: 1, status: "queued" });
+    expect(page.result.nextCursor).toEqual(expect.any(String));
+    await post({ action: "list_flows", limit: 1, cursor: page.result.nextCursor });
     await post({ action: "find_latest_flow" });
     await post({ action: "resolve_flow", token: SESSION });
     await post({ action: "get_task_summary", flowId });

@@ -77,7 +77,8 @@ const applied = v.strictObject({ applied: v.literal(true), flow: FlowViewSchema 
 export const ActionResultSchemas = {
   create_flow: v.strictObject({ created: v.literal(true), flow: FlowViewSchema }),
   get_flow: flowResult,
-  list_flows: v.strictObject({ flows: v.array(FlowViewSchema) }),
+  /** `nextCursor` is there when more flows remain: pass it back as `cursor`. */
+  list_flows: v.strictObject({ flows: v.array(FlowViewSchema), nextCursor: v.optional(nonEmpty) }),
   find_latest_flow: flowResult,
   resolve_flow: flowResult,
   get_task_summary: v.strictObject({ summary: v.nullable(TaskSummarySchema) }),
