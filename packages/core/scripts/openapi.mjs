@@ -13,6 +13,7 @@ import {
   FailureEnvelopeSchema,
   FailureResultSchema,
   FlowViewSchema,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
   SuccessEnvelopeSchema,
   TaskSummarySchema,
   TaskViewSchema,
@@ -100,7 +101,34 @@ const HEADERS = {
   "RateLimit-Reset": { description: "Seconds until the window resets.", schema: { type: "integer", minimum: 0 } },
   "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 1 } },
   Allow: { description: "The one method a webhook route accepts.", schema: { const: "POST" } },
+  "Idempotent-Replayed": {
+    description: "`true` when this is the stored answer to an earlier request with the same idempotency key and body.",
+    schema: { const: "true" },
+  },
 };
+
+const idempotencyKey = (name, description) => ({
+  name,
+  in: "header",
+  required: false,
+  description,
+  schema: { type: "string", minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
+});
+const IDEMPOTENCY_PARAMETERS = [
+  idempotencyKey(
+    "Idempotency-Key",
+    "A key that stays the same across the retries of one delivery: a write with the same key and body runs once and " +
+      `later deliveries get the stored answer. 1–${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters, bare or as a ` +
+      "structured-field string (`\"order-4711\"`). Reads ignore it.",
+  ),
+  idempotencyKey("X-OpenClaw-Idempotency-Key", "Used when there is no `Idempotency-Key` header; same rules."),
+  idempotencyKey(
+    "webhook-id",
+    "Standard Webhooks message id, used as the key only when the route sets `idempotency.acceptWebhookId` and neither header above is present.",
+  ),
+];
+// Statuses whose answers are action outcomes, the only ones kept for a repeated key.
+const REPLAYABLE = (status) => status < 300 || status === 404 || status === 409;
 const headerRef = (name) => ({ $ref: `#/components/headers/${name}` });
 const RATE_LIMIT_HEADERS = Object.fromEntries(
   ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"].map((name) => [name, headerRef(name)]),
@@ -116,13 +144,16 @@ const codesByStatus = () => {
   return [...groups].sort(([a], [b]) => a - b);
 };
 
+// Codes whose answers say when to come back.
+const RETRY_AFTER_CODES = new Set(["rate_limited", "too_many_in_flight", "limiter_unavailable", "idempotency_in_progress"]);
+
 const codeList = (codes) => codes.map(({ code, error }) => `- \`${code}\`: ${error}`).join("\n");
 
 function responses(actions) {
   const out = {
     200: {
       description: "The action ran. `result` depends on the action (see the `*Result` schemas).",
-      headers: RATE_LIMIT_HEADERS,
+      headers: { ...RATE_LIMIT_HEADERS, "Idempotent-Replayed": headerRef("Idempotent-Replayed") },
       content: {
         "application/json": {
           schema: {
@@ -140,7 +171,13 @@ function responses(actions) {
     const enumOf = codes.map(({ code }) => code);
     out[status] = {
       description: `${success ? "Accepted, not finished" : "Refused"}. \`code\` is one of:\n\n${codeList(codes)}`,
-      headers: status === 429 ? { ...RATE_LIMIT_HEADERS, "Retry-After": { ...headerRef("Retry-After"), required: true } } : RATE_LIMIT_HEADERS,
+      headers: {
+        ...RATE_LIMIT_HEADERS,
+        ...(codes.some(({ code }) => RETRY_AFTER_CODES.has(code)) && {
+          "Retry-After": { ...headerRef("Retry-After"), ...(status === 429 && { required: true }) },
+        }),
+        ...(REPLAYABLE(status) && { "Idempotent-Replayed": headerRef("Idempotent-Replayed") }),
+      },
       content: {
         "application/json": {
           schema: {
@@ -229,6 +266,7 @@ export function buildOpenApi() {
           description: `The body names the action (${[...actions.keys()].map((a) => `\`${a}\``).join(", ")}).\n\n${TRANSFORMS.join("\n\n")}`,
           tags: ["webhooks"],
           security: [{ bearerAuth: [] }, { webhookSecretHeader: [] }],
+          parameters: IDEMPOTENCY_PARAMETERS,
           requestBody: {
             required: true,
             content: { "application/json": { schema: ref("WebhookAction"), examples: EXAMPLES.requests } },

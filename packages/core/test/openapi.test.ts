@@ -63,6 +63,7 @@ describe("openapi.json", () => {
       expect(JSON.stringify(operation.responses[status].content), code).toContain(`"${code}"`);
     }
     expect(PATH_ITEM.post.responses["429"].headers["Retry-After"].required).toBe(true);
+    expect(PATH_ITEM.post.parameters.map((p: { name: string }) => p.name)).toContain("Idempotency-Key");
     expect(PATH_ITEM.get.responses["405"].headers.Allow.required).toBe(true);
   });
 
@@ -140,6 +141,14 @@ describe("openapi.json", () => {
     const fourth = (await post({ action: "create_flow", goal: "Fourth" })).result.flow.flowId;
     await post({ action: "finish_flow", flowId: fourth, expectedRevision: 0, stateJson: [1, 2] });
 
+    const keyed = (key: string, json: unknown) =>
+      send({ json, headers: { "content-type": "application/json", authorization: `Bearer ${SECRET}`, "idempotency-key": key } });
+    checkAnswer(await keyed("k-1", { action: "create_flow", goal: "Once" }));
+    const replay = await keyed("k-1", { action: "create_flow", goal: "Once" });
+    expect(replay?.headers["idempotent-replayed"]).toBe("true");
+    checkAnswer(replay);
+    expect(checkAnswer(await keyed("k-1", { action: "create_flow", goal: "Other" })).code).toBe("idempotency_key_reused");
+    expect(checkAnswer(await keyed("bad key", { action: "create_flow", goal: "Other" })).code).toBe("invalid_idempotency_key");
     expect(checkAnswer(await send({ text: "{" })).code).toBe("invalid_json");
     expect(checkAnswer(await send({ json: { action: "get_flow", flowId: 1, x: 2 } })).issues.length).toBeGreaterThan(0);
     expect(checkAnswer(await send({ json: { action: "list_flows" }, headers: { "content-type": "text/plain" } })).code).toBe("unsupported_media_type");
