@@ -4,6 +4,8 @@
 //     that answers a fixed record (the core's own cost) and once with the memory store.
 //   - core CPU per 401, with a real Readable body that must never get a 'data' listener.
 //   - memory limiter: ns/op and tracked keys under 100k distinct keys; heap after a spray.
+//   - limiter spray: second requests let through from 4 200 rotating clients (must be 0),
+//     ns/op while live windows go into the sketch, fresh clients its over-counting refuses.
 //   - key spray through the handler: RSS growth and tracked keys.
 import { Readable } from "node:stream";
 import { memoryUsage } from "node:process";
@@ -187,12 +189,53 @@ async function keySpray() {
   const before = memoryUsage.rss();
   const SPRAY = 200_000;
   for (let i = 0; i < SPRAY; i++) {
-    // IPv6 documentation prefix, one address per request: 200k distinct clients.
-    await handler.handle({ method: "POST", path: PATH, headers, remoteAddress: `2001:db8::${i.toString(16)}`, body: { kind: "text", text } });
+    // IPv6 documentation prefix: 200k distinct clients.
+    // A fresh /64 per request (clients are keyed by their IPv6 /64).
+    await handler.handle({ method: "POST", path: PATH, headers, remoteAddress: `2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`, body: { kind: "text", text } });
   }
   gc();
   const after = memoryUsage.rss();
   return { distinctClients: SPRAY, trackedKeys: limiterStore.size(), rssGrowthMiB: (after - before) / 1024 / 1024, inFlight: handler.inFlight() };
+}
+
+/**
+ * The spray from issue 14: one request per 60 s allowed, 4 200 rotating clients (more than
+ * the 4 096-key table) each send two; every second request must be refused. Then the price
+ * of never forgetting: ns/op while every call pushes a live window into the sketch, and how
+ * many fresh clients the sketch's over-counting refuses after 100 000 live windows went
+ * through it (max 1, so any collision in all four rows refuses).
+ */
+function limiterSpray() {
+  const T = 1_700_000_000_000;
+  const options = { windowMs: 60_000, max: 1, now: T };
+  const store = createMemoryLimiterStore();
+  const key = (i) => `spray\n198.18.${(i >> 8) & 255}.${i & 255}#${i >> 16}`;
+  let firstAllowed = 0;
+  let secondAllowed = 0;
+  for (let i = 0; i < 4200; i++) if (store.consume(key(i), options).allowed) firstAllowed++;
+  for (let i = 0; i < 4200; i++) if (store.consume(key(i), options).allowed) secondAllowed++;
+  const KEYS = 100_000;
+  const keys = Array.from({ length: KEYS }, (_, i) => key(i + 10_000));
+  const live = createMemoryLimiterStore();
+  const perOp = [];
+  for (let round = 0; round < 7; round++) {
+    const at = { ...options, now: T + round }; // every window stays open: all evictions fold
+    const t0 = now();
+    for (let i = 0; i < KEYS; i++) live.consume(keys[i], at);
+    perOp.push(Number(now() - t0) / KEYS);
+  }
+  let falselyRefused = 0;
+  const FRESH = 10_000;
+  for (let i = 0; i < FRESH; i++) if (!live.consume(`fresh\n${i}`, options).allowed) falselyRefused++;
+  return {
+    rotatingClients: 4200,
+    firstAllowed,
+    secondAllowed,
+    liveEvictionNsPerOp: median(perOp),
+    freshClients: FRESH,
+    freshRefusedAfter100kLive: falselyRefused,
+    trackedKeys: live.size(),
+  };
 }
 
 const results = {
@@ -200,6 +243,7 @@ const results = {
   coreWithMemoryStore: await acceptedCpu({ store: "memory", batches: 21, cycles: 1000 }),
   unauthorized: await unauthorizedCpu({ batches: 41, perBatch: 3000 }),
   limiter: limiter(),
+  limiterSpray: limiterSpray(),
   keySpray: await keySpray(),
 };
 process.send(results);

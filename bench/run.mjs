@@ -201,6 +201,14 @@ async function micro() {
       distinctKeys: m.limiter.distinctKeys,
       heapGrowthAfter1MKeysMiB: round3(m.limiter.heapGrowthAfter1MKeysMiB),
     },
+    limiterSpray: {
+      rotatingClients: m.limiterSpray.rotatingClients,
+      firstAllowed: m.limiterSpray.firstAllowed,
+      secondAllowed: m.limiterSpray.secondAllowed,
+      liveEvictionNsPerOp: Math.round(m.limiterSpray.liveEvictionNsPerOp),
+      freshClients: m.limiterSpray.freshClients,
+      freshRefusedAfter100kLive: m.limiterSpray.freshRefusedAfter100kLive,
+    },
     keySpray: {
       distinctClients: m.keySpray.distinctClients,
       trackedKeys: m.keySpray.trackedKeys,

@@ -9,6 +9,8 @@ export const TARGETS = [
   { key: "core.unauthorizedCpuUs", label: "core CPU per 401, p50 (µs)", better: "lower" },
   { key: "limiter.nsPerOp", label: "memory limiter, 100k distinct keys (ns/op)", better: "lower", target: 250 },
   { key: "limiter.trackedKeys", label: "memory limiter tracked keys after 100k", better: "lower", target: 4096 },
+  { key: "limiterSpray.secondAllowed", label: "spray: second requests let through, 4 200 rotating clients, max 1", better: "lower", target: 0 },
+  { key: "limiterSpray.liveEvictionNsPerOp", label: "memory limiter, live windows pushed into the sketch (ns/op)", better: "lower", target: 250 },
   { key: "sqlite.ratio", label: "SQLite / memory store, create_flow over HTTP (req/s)", better: "higher", target: 0.9 },
   { key: "upload.rssGrowthMiB", label: "server RSS growth, 1 GiB chunked upload → 413 (MiB)", better: "lower", target: 0.5, strict: true },
 ];
@@ -97,6 +99,11 @@ export function formatTable(r, { notes, flags, hadPrevious }) {
     lines.push(`| core CPU per 401 (p50) | ${fmt(c.unauthorizedCpuUs, 2)} µs; body bytes read ${c.unauthorizedBodyBytesRead}, 'data' listeners ${c.unauthorizedDataListeners} | – |`);
     lines.push(`| memory limiter, 100k distinct keys | ${fmt(l.nsPerOp)} ns/op (keys built per call ${fmt(l.keysBuiltPerCallNsPerOp)}, one hot key ${fmt(l.hotKeyNsPerOp)}) | ≤ 250 ns/op ${verdict(TARGETS.find((t) => t.key === "limiter.nsPerOp"), l.nsPerOp)} |`);
     lines.push(`| limiter keys tracked after 100k distinct | ${fmt(l.trackedKeys)} (heap change after 1M more: ${fmt(l.heapGrowthAfter1MKeysMiB, 2)} MiB) | ≤ 4 096 ${verdict(TARGETS.find((t) => t.key === "limiter.trackedKeys"), l.trackedKeys)} |`);
+    const sp = r.limiterSpray;
+    if (sp) {
+      lines.push(`| spray: ${fmt(sp.rotatingClients)} rotating clients × 2 requests, max 1 per 60 s | first allowed ${fmt(sp.firstAllowed)}, second allowed ${fmt(sp.secondAllowed)} | 0 second ${verdict(TARGETS.find((t) => t.key === "limiterSpray.secondAllowed"), sp.secondAllowed)} |`);
+      lines.push(`| memory limiter, every call evicts a live window (100k keys) | ${fmt(sp.liveEvictionNsPerOp)} ns/op; after that, ${fmt(sp.freshRefusedAfter100kLive)} of ${fmt(sp.freshClients)} fresh clients refused by over-counting | ≤ 250 ns/op ${verdict(TARGETS.find((t) => t.key === "limiterSpray.liveEvictionNsPerOp"), sp.liveEvictionNsPerOp)} |`);
+    }
     const k = r.keySpray;
     lines.push(`| key spray through the handler, ${fmt(k.distinctClients)} clients | RSS ${fmt(k.rssGrowthMiB, 2)} MiB, ${fmt(k.trackedKeys)} keys tracked | bounded |`);
   }

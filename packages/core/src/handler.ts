@@ -17,7 +17,8 @@ import { idempotencyKeyOf } from "./idempotency/idempotency-key.js";
 import { createMemoryIdempotencyStore } from "./idempotency/memory-idempotency-store.js";
 import { replayedResponse, storedAnswerOf } from "./idempotency/stored-answer.js";
 import { createInFlightTracker, type InFlightTracker } from "./limits/in-flight.js";
-import { createTrustedProxies, resolveClientAddress, unmapIPv4, type TrustedProxies } from "./limits/client-address.js";
+import { createTrustedProxies, resolveClientAddress, type TrustedProxies } from "./limits/client-address.js";
+import { clientKeyOf } from "./limits/client-key.js";
 import { createLimiterFailureHandler, DEFAULT_LIMITER_ERROR_POLICY, type LimiterErrorPolicy, type LimiterFailureHandler } from "./limits/limiter-failure.js";
 import { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
 import { rateLimitHeaders } from "./limits/rate-limit-headers.js";
@@ -74,9 +75,10 @@ export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext
   // 2. Fixed-window rate limit, before auth so unauthenticated floods are throttled too.
   const client =
     request.clientAddress !== undefined
-      ? unmapIPv4(request.clientAddress)
+      ? request.clientAddress
       : resolveClientAddress(request.remoteAddress, header, ctx.trustedProxies);
-  const key = `${route.id}\n${client}`;
+  // One key per client, not per address: IPv6 by prefix, every loopback address as one.
+  const key = `${route.id}\n${clientKeyOf(client, route.limits.ipv6Prefix)}`;
   const now = ctx.clock.now();
   const { windowMs, max } = route.limits.rateLimit;
   // A store may answer synchronously (the memory store does): no await, no extra tick.

@@ -18,7 +18,7 @@ describe("route config", () => {
       sessionKey: "agent:main:main",
       secrets: ["s"],
       controllerId: "webhooks/zapier",
-      limits: { maxBodyBytes: 262_144, bodyTimeoutMs: 15_000, rateLimit: { windowMs: 60_000, max: 120 }, maxInFlight: 8, taskFlowTimeoutMs: 10_000 },
+      limits: { maxBodyBytes: 262_144, bodyTimeoutMs: 15_000, rateLimit: { windowMs: 60_000, max: 120 }, maxInFlight: 8, taskFlowTimeoutMs: 10_000, ipv6Prefix: 64 },
       idempotency: { ttlHours: 24, required: false, acceptWebhookId: false },
     });
   });

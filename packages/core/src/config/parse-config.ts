@@ -11,6 +11,8 @@ export interface RouteLimits {
   maxInFlight: number;
   /** How long one TaskFlow call may take before the caller gets 503 `taskflow_timeout`. */
   taskFlowTimeoutMs: number;
+  /** IPv6 client addresses are keyed by this prefix (bits) for both limits. */
+  ipv6Prefix: number;
 }
 
 export interface RouteIdempotency {
@@ -86,6 +88,7 @@ export function parseWebhooksConfig(input: unknown): ConfigParseResult {
         },
         maxInFlight: limits.maxInFlight ?? DEFAULT_LIMITS.maxInFlight,
         taskFlowTimeoutMs: limits.taskFlowTimeoutMs ?? DEFAULT_LIMITS.taskFlowTimeoutMs,
+        ipv6Prefix: limits.ipv6Prefix ?? DEFAULT_LIMITS.ipv6Prefix,
       },
       idempotency: {
         ttlHours: route.idempotency?.ttlHours ?? DEFAULT_IDEMPOTENCY.ttlHours,

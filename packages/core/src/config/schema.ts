@@ -9,6 +9,8 @@ export const DEFAULT_LIMITS = {
   maxInFlight: 8,
   /** Not in the reference (which waits forever): a hung runtime must not hold slots for good. */
   taskFlowTimeoutMs: 10_000,
+  /** IPv6 clients are keyed by this prefix length for both limits (one /64 = one client). */
+  ipv6Prefix: 64,
 } as const;
 
 const trimmedNonEmpty = v.pipe(v.string(), v.trim(), v.nonEmpty("must be a non-empty string"));
@@ -40,6 +42,7 @@ export const RouteLimitsSchema = v.strictObject({
   ),
   maxInFlight: v.optional(positiveInt(100_000)),
   taskFlowTimeoutMs: v.optional(positiveInt(10 * 60_000)),
+  ipv6Prefix: v.optional(positiveInt(128)),
 });
 
 export const DEFAULT_IDEMPOTENCY = { ttlHours: 24, required: false, acceptWebhookId: false } as const;

@@ -1,8 +1,17 @@
-// Fixed-window rate-limit counters in process memory, bounded by `maxKeys`.
-// Keys sit in a least-recently-seen list: every consume moves its key to the end, and a new
-// key arriving at the cap evicts the key at the front. So a spray of distinct client keys
-// can never grow memory past the cap, while a hot key that keeps arriving stays tracked
-// and stays limited.
+// Fixed-window rate-limit counters in process memory, bounded by `maxKeys` plus a fixed
+// count-min sketch. Keys sit in a least-recently-seen list: every consume moves its key to
+// the end, and a new key arriving at the cap evicts the key at the front. So a spray of
+// distinct client keys can never grow memory past the cap.
+//
+// An evicted key whose window is still open is not forgotten: its count goes into a
+// count-min sketch (window-sketch.ts, 1 MiB, allocated on the first such eviction), and when
+// the key comes back its window is restored from there. The sketch only over-counts, so a
+// spray can make some other client look busier than it is (when all 4 of its cells are
+// taken: rare below ~16 000 open windows pushed out, common far above), never let a client
+// past its limit. The alternative, refusing new keys while the table
+// holds only open windows, would let one spray lock every new client out for a window.
+// Only the requests counted since a key was (re)admitted are folded in on eviction, so a
+// key evicted and restored again and again is not counted twice.
 //
 // The table is our own open-addressing hash table (linear probing, backward-shift
 // deletion) over parallel arrays, with the list as index links beside it. A V8 Map does the
@@ -12,6 +21,7 @@
 // is at most half full and the hash is seeded per store (random), so a caller cannot
 // prepare colliding client addresses offline.
 import { randomInt } from "node:crypto";
+import { createWindowSketch } from "./window-sketch.js";
 import type { ConsumeOptions, ConsumeResult, LimiterStore } from "../ports/limiter-store.js";
 
 export interface MemoryLimiterStoreOptions {
@@ -36,6 +46,8 @@ export function createMemoryLimiterStore(options: MemoryLimiterStoreOptions = {}
   const hashes: number[] = [];
   const counts: number[] = [];
   const resets: number[] = [];
+  /** The entry's count when it was (re)admitted: what the sketch already holds for it. */
+  const bases: number[] = [];
   const older: number[] = [];
   const newer: number[] = [];
   let size = 0;
@@ -85,6 +97,22 @@ export function createMemoryLimiterStore(options: MemoryLimiterStoreOptions = {}
     table[hole] = NONE;
   };
 
+  const sketch = createWindowSketch();
+
+  /** Folds an evicted entry's open window into the sketch (only what it does not hold yet). */
+  const fold = (e: number, now: number) => {
+    const delta = counts[e]! - bases[e]!;
+    if (delta > 0 && resets[e]! > now) sketch.add(hashes[e]!, delta, resets[e]!, now);
+  };
+
+  /** Starts entry `e`'s window: restored from the sketch, else a fresh one. */
+  const admit = (e: number, now: number, windowMs: number) => {
+    const count = sketch.estimate(hashes[e]!, now);
+    counts[e] = count;
+    bases[e] = count;
+    resets[e] = count === 0 ? now + windowMs : sketch.resetAt();
+  };
+
   const grow = () => {
     table = new Int32Array(table.length * 2).fill(NONE);
     mask = table.length - 1;
@@ -119,12 +147,14 @@ export function createMemoryLimiterStore(options: MemoryLimiterStoreOptions = {}
         }
         if (resets[e]! <= now) {
           counts[e] = 0;
+          bases[e] = 0;
           resets[e] = now + windowMs;
         }
       } else {
         if (size >= maxKeys) {
-          // Evict the least recently seen key and reuse its entry.
+          // Evict the least recently seen key (its open window into the sketch), reuse its entry.
           e = oldest;
+          fold(e, now);
           unlink(e);
           unplace(e);
         } else {
@@ -133,11 +163,11 @@ export function createMemoryLimiterStore(options: MemoryLimiterStoreOptions = {}
         }
         keys[e] = key;
         hashes[e] = hash;
-        counts[e] = 0;
-        resets[e] = now + windowMs;
+        admit(e, now, windowMs);
         place(e);
         append(e);
       }
+      // A restored count may exceed this call's max (the sketch over-counts): refuse.
       const count = counts[e]!;
       if (count >= max) return { allowed: false, remaining: 0, resetAt: resets[e]! };
       counts[e] = count + 1;

@@ -10,27 +10,27 @@ import { SECRET, checkLogsAfterAll, expectNoLeak, hostileSetup } from "./support
 
 checkLogsAfterAll();
 
-/** The obvious (slow) model: an array ordered from least to most recently seen. */
+/**
+ * The obvious (unbounded) model: an exact fixed window per key that is never forgotten.
+ * The store must answer the same while keeping at most maxKeys keys in its table (keys
+ * pushed out go to its sketch, which is exact while few keys share its cells).
+ */
 function modelLimiter(maxKeys: number) {
-  let entries: Array<{ key: string; count: number; resetAt: number }> = [];
+  const entries = new Map<string, { count: number; resetAt: number }>();
   return {
     consume(key: string, { windowMs, max, now }: ConsumeOptions): ConsumeResult {
-      let entry = entries.find((e) => e.key === key);
-      entries = entries.filter((e) => e.key !== key);
-      if (entry && entry.resetAt <= now) entry = undefined;
-      if (!entry && entries.length >= maxKeys) entries.shift();
-      entry ??= { key, count: 0, resetAt: now + windowMs };
-      entries.push(entry);
+      let entry = entries.get(key);
+      if (!entry || entry.resetAt <= now) entries.set(key, (entry = { count: 0, resetAt: now + windowMs }));
       if (entry.count >= max) return { allowed: false, remaining: 0, resetAt: entry.resetAt };
       entry.count += 1;
       return { allowed: true, remaining: max - entry.count, resetAt: entry.resetAt };
     },
-    size: () => entries.length,
+    size: () => Math.min(entries.size, maxKeys),
   };
 }
 
 describe("memory limiter store against its model", () => {
-  it("answers every consume exactly like a bounded least-recently-seen model", () => {
+  it("answers every consume exactly like an unbounded exact model, keeping at most maxKeys keys", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 6 }),
@@ -159,7 +159,7 @@ describe("floods through the handler", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 20_000; i++) {
       // Unauthenticated spray: each request a new client identity (TEST-NET-2 / 2001:db8::/32).
-      const xff = i % 2 === 0 ? `198.51.100.${i & 255}, 198.51.${(i >> 8) & 255}.${i & 255}` : `2001:db8::${i.toString(16)}`;
+      const xff = i % 2 === 0 ? `198.51.100.${i & 255}, 198.51.${(i >> 8) & 255}.${i & 255}` : `2001:db8:${i.toString(16)}::1`;
       const sprayed = await send({
         remoteAddress: "127.0.0.1",
         headers: headersFor({ authorization: "Bearer wrong", "x-forwarded-for": xff }),
@@ -185,14 +185,19 @@ describe("floods through the handler", () => {
     expect(again!.headers["ratelimit-remaining"]).toBe("29");
   });
 
-  it("a spray of socket addresses (no proxy) is bounded the same way", async () => {
+  it("a spray of socket addresses (no proxy) is bounded the same way; one /64 is one client", async () => {
     const limiterStore = createMemoryLimiterStore({ maxKeys: 256 });
     const { send, handler } = hostileSetup({ limiterStore, routeExtra: { limits: { rateLimit: { max: 3 } } } });
     for (let i = 0; i < 5_000; i++) {
-      const r = await send({ remoteAddress: `2001:db8:1::${i.toString(16)}`, json: { action: "list_flows" } });
+      const r = await send({ remoteAddress: `2001:db8:${i.toString(16)}::1`, json: { action: "list_flows" } });
       expect(r!.status).toBe(200);
     }
     expect(limiterStore.size()).toBe(256);
+    const oneNetwork = [];
+    for (let i = 0; i < 1_000; i++) {
+      oneNetwork.push((await send({ remoteAddress: `2001:db8:ffff:1:${i.toString(16)}::9`, json: { action: "list_flows" } }))!.status);
+    }
+    expect(oneNetwork.filter((s) => s === 200)).toHaveLength(3);
     expect(handler.inFlight()).toBe(0);
   });
 
