@@ -110,12 +110,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw error;
   }
 
-  const actualPort = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
+  const actualPort = bound.port;
   const url = `http://${displayHost(host)}:${actualPort}`;
   log({
     ts: new Date().toISOString(),
     level: "info",
     msg: "listening",
+    // The real bind address (0.0.0.0 listens on every interface), and a URL that reaches it.
+    address: `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${actualPort}`,
     url,
     routes: handler.routes.map((r) => `${r.id} ${r.path}${r.cold ? " (cold: no secret)" : ""}`).join(", "),
     ...description,
