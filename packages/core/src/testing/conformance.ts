@@ -17,6 +17,7 @@ import type {
 } from "../taskflow/types.js";
 import { decodeFlowCursor } from "../actions/flow-cursor.js";
 import { LIST_FLOWS_MAX_BYTES, listFlows, utf8Length, type ListFlowsParams } from "../actions/list-flows.js";
+import { flowPageReader, positionOf } from "../taskflow/flow-page.js";
 import { createManualClock, type ManualClock } from "./manual-clock.js";
 
 export interface ConformanceBackend {
@@ -466,16 +467,15 @@ function describePaging(h: GetHarness): void {
       expect(page.flows.map((f) => f.flowId)).toEqual([listed[2]!.flowId, listed[3]!.flowId]);
     });
 
-    it("listPage (when the store has it) answers limit flows and whether more follow", async (ctx) => {
-      const listPage = h().alice.listPage;
-      if (!listPage) return ctx.skip("store pages through list()");
+    it("a page answers at most limit flows, whether more follow, and copies", async () => {
+      // The store's own listPage when it has one, else the core's pages of list().
+      const pages = flowPageReader(h().alice);
       await createSevenFlows(h());
       const listed = await h().alice.list();
-      const first = await listPage.call(h().alice, { limit: 7 });
-      expect(first).toEqual({ flows: listed, more: false });
-      const partial = await listPage.call(h().alice, { limit: 3, after: { createdAt: listed[2]!.createdAt, flowId: listed[2]!.flowId } });
+      expect(await pages.read({ limit: 7 })).toEqual({ flows: listed, more: false });
+      const partial = await pages.read({ limit: 3, after: positionOf(listed[2]!) });
       expect(partial).toEqual({ flows: listed.slice(3, 6), more: true });
-      const [copy] = (await listPage.call(h().alice, { limit: 1 })).flows;
+      const [copy] = (await flowPageReader(h().alice).read({ limit: 1 })).flows;
       copy!.goal = "changed by caller";
       expect((await h().alice.get(copy!.flowId))?.goal).toBe(listed[0]!.goal);
     });
