@@ -13,3 +13,4 @@ export {
   type SqliteLimiterStore,
   type SqliteLimiterStoreOptions,
 } from "./sqlite-limiter-store.js";
+export type { SqliteIdempotencyStore } from "./sqlite-idempotency.js";

@@ -91,6 +91,25 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("CREATE INDEX flows_by_owner_status ON flows (owner_key, status, created_at DESC, seq DESC)");
     },
   },
+  {
+    version: 3,
+    description: "idempotency records",
+    up(db) {
+      // status/body NULL: a reservation whose lock ends at expires_at; else a stored answer
+      // replayed until expires_at.
+      db.exec(`
+        CREATE TABLE idempotency (
+          scope       TEXT    PRIMARY KEY,
+          fingerprint TEXT    NOT NULL,
+          token       TEXT    NOT NULL,
+          status      INTEGER,
+          body        TEXT,
+          expires_at  INTEGER NOT NULL
+        );
+        CREATE INDEX idempotency_by_expiry ON idempotency (expires_at);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

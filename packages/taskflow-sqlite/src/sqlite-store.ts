@@ -42,10 +42,12 @@ import {
   type TaskFlowRuntime,
   type TaskRecord,
   type TaskSummary,
+  type WriteOptions,
 } from "@taskflow-webhooks/core";
 import { createGroupCommit } from "./group-commit.js";
 import { flowTable, insertSql, taskTable, updateSetSql } from "./record-columns.js";
 import { migrate } from "./schema.js";
+import { createSqliteIdempotency, type SqliteIdempotencyStore } from "./sqlite-idempotency.js";
 
 export interface SqliteTaskFlowStoreOptions {
   /** Database file, created (with missing parent directories) if absent. `":memory:"`: a throwaway store. */
@@ -84,6 +86,12 @@ export type SqliteBoundTaskFlow = { readonly sessionKey: string } & {
 
 export interface SqliteTaskFlowStore extends TaskFlowRuntime {
   bindSession(params: { sessionKey: string }): SqliteBoundTaskFlow;
+  /**
+   * Idempotency records in this database. Every write of the bound handles honours
+   * `options.idempotency`: the record commits in the write's own transaction, so a crash
+   * (kill -9, power loss with `synchronous: "full"`) never keeps a write without its record.
+   */
+  readonly idempotencyStore: SqliteIdempotencyStore;
   /** Commits the open group, then closes the file. Later calls fail like a storage failure (reads reject). Idempotent. */
   close(): void;
   /** The file is open and answers a query. */
@@ -149,6 +157,15 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     isStorageError,
     ...(options.onCommit && { onCommit: options.onCommit }),
   });
+  const idempotency = createSqliteIdempotency(db, writes);
+  /** A write's `run` that also stores its idempotency answer, in the same savepoint. */
+  const recorded =
+    <R>(write: WriteOptions<R> | undefined, run: () => R) =>
+    (): R => {
+      const outcome = run();
+      idempotency.recordInTransaction(write?.idempotency, outcome);
+      return outcome;
+    };
   // A test hook's own transaction (BEGIN … COMMIT, ROLLBACK if `work` throws), after the open group.
   const transaction = db.transaction(<T>(work: () => T): T => work());
   const inOwnWriteTransaction = <T>(work: () => T): T => {
@@ -214,13 +231,14 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     owner: string,
     params: CreateManagedFlowParams,
     failed: (error: unknown) => T,
+    write?: WriteOptions<TaskFlowRecord>,
   ): Promise<TaskFlowRecord | T> {
     return writes.write<TaskFlowRecord | T>({
-      run: () => {
+      run: recorded(write, () => {
         const flow = newManagedFlow(params, { flowId: generateId(), ownerKey: owner, now: clock.now() });
         insertFlow(flow);
         return readFlow(flow.flowId)!;
-      },
+      }),
       failed,
     });
   }
@@ -229,9 +247,10 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     owner: string,
     params: { flowId: string; expectedRevision: number },
     change: (now: number) => FlowChange,
+    write?: WriteOptions<MutationResult>,
   ): Promise<MutationResult> {
     return writes.write({
-      run: (): MutationResult => {
+      run: recorded(write, (): MutationResult => {
         const flow = readOwnedFlow(owner, params.flowId);
         if (!flow) return { applied: false, code: "not_found" };
         if (flow.syncMode !== "managed") return { applied: false, code: "not_managed", current: flow };
@@ -239,7 +258,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         const now = clock.now();
         writeChange(flow, change(now), now);
         return { applied: true, flow: readFlow(flow.flowId)! };
-      },
+      }),
       failed: (): MutationResult => {
         const current = tryRead(() => readOwnedFlow(owner, params.flowId));
         return current ? { applied: false, code: "persist_failed", current } : { applied: false, code: "persist_failed" };
@@ -247,9 +266,9 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     });
   }
 
-  function cancelFlow(owner: string, flowId: string): Promise<CancelResult> {
+  function cancelFlow(owner: string, flowId: string, write?: WriteOptions<CancelResult>): Promise<CancelResult> {
     return writes.write({
-      run: (): CancelResult => {
+      run: recorded(write, (): CancelResult => {
         const flow = readOwnedFlow(owner, flowId);
         if (!flow) return { found: false, cancelled: false, reason: "Flow not found." };
         if (isTerminalFlow(flow)) {
@@ -264,7 +283,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         }
         writeChange(current, cancelledChange(now), now);
         return { found: true, cancelled: true, flow: readFlow(flowId)!, tasks: readFlowTasks(flowId) };
-      },
+      }),
       failed: (): CancelResult => {
         // Nothing was written (the savepoint or the group rolled back). Whether the flow
         // exists may be unknown when the file cannot be read; the reason names the failure.
@@ -275,9 +294,9 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     });
   }
 
-  function runTask(owner: string, params: RunTaskParams): Promise<RunTaskResult> {
+  function runTask(owner: string, params: RunTaskParams, write?: WriteOptions<RunTaskResult>): Promise<RunTaskResult> {
     return writes.write({
-      run: (): RunTaskResult => {
+      run: recorded(write, (): RunTaskResult => {
         const flow = readOwnedFlow(owner, params.flowId);
         if (!flow) return { created: false, found: false, reason: "Flow not found." };
         const refusal = runTaskRefusal(flow);
@@ -291,7 +310,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         const task = newTaskRecord(flow, params, { taskId: generateId(), now: clock.now() });
         sql.insertTask.run(taskTable.encode(task));
         return { created: true, flow, task: taskTable.decode(sql.selectTask.get(task.taskId)!) };
-      },
+      }),
       failed: (): RunTaskResult => {
         const flow = tryRead(() => readOwnedFlow(owner, params.flowId));
         return { created: false, found: true, reason: TASK_PERSIST_FAILED, ...(flow && { flow }) };
@@ -315,11 +334,17 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     const owner = sessionKey;
     return {
       sessionKey,
-      createManaged: (params) =>
-        createManagedFlow(owner, params, (error): never => {
-          throw new Error("TaskFlow persistence failed.", { cause: error });
-        }),
-      tryCreateManaged: (params) => createManagedFlow(owner, params, () => null),
+      createManaged: (params, write) =>
+        createManagedFlow(
+          owner,
+          params,
+          (error): never => {
+            throw new Error("TaskFlow persistence failed.", { cause: error });
+          },
+          write,
+        ),
+      tryCreateManaged: (params, write) =>
+        createManagedFlow(owner, params, () => null, write as WriteOptions<TaskFlowRecord> | undefined),
       get: (flowId) => writes.read(() => readOwnedFlow(owner, flowId)),
       list: () => writes.read(() => readNewestFlows(owner)),
       // One snapshot: the place lookup and the page agree.
@@ -333,18 +358,19 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
           return token.trim() === owner.trim() ? readLatestFlow(owner) : undefined;
         }),
       getTaskSummary: (flowId) => taskSummary(owner, flowId),
-      setWaiting: (params) => mutateFlow(owner, params, () => setWaitingChange(params)),
-      resume: (params) => mutateFlow(owner, params, () => resumeChange(params)),
-      finish: (params) => mutateFlow(owner, params, (now) => finishChange(params, now)),
-      fail: (params) => mutateFlow(owner, params, (now) => failChange(params, now)),
-      requestCancel: (params) => mutateFlow(owner, params, requestCancelChange),
-      cancel: ({ flowId }) => cancelFlow(owner, flowId),
-      runTask: (params) => runTask(owner, params),
+      setWaiting: (params, write) => mutateFlow(owner, params, () => setWaitingChange(params), write),
+      resume: (params, write) => mutateFlow(owner, params, () => resumeChange(params), write),
+      finish: (params, write) => mutateFlow(owner, params, (now) => finishChange(params, now), write),
+      fail: (params, write) => mutateFlow(owner, params, (now) => failChange(params, now), write),
+      requestCancel: (params, write) => mutateFlow(owner, params, requestCancelChange, write),
+      cancel: ({ flowId }, write) => cancelFlow(owner, flowId, write),
+      runTask: (params, write) => runTask(owner, params, write),
     };
   }
 
   return {
     bindSession,
+    idempotencyStore: idempotency.store,
     close() {
       if (!db.open) return;
       writes.flush();

@@ -68,21 +68,23 @@ describe("schema and migrations", () => {
     }
   });
 
-  it("brings a version-1 file to version 2: its flows kept, status pages served by the new index", async () => {
+  it("brings a version-1 file to the current version: its flows kept, status pages served by the new index, idempotency records", async () => {
     const first = openSqliteTaskFlowStore({ path: file.path });
     const flows = first.bindSession({ sessionKey: SESSION });
     const a = await flows.createManaged({ controllerId: "c", goal: "a", status: "running" });
     await flows.createManaged({ controllerId: "c", goal: "b" });
     first.close();
-    // What version 1 left behind: no status index, user_version 1.
+    // What version 1 left behind: no status index, no idempotency table, user_version 1.
     const v1 = new Database(file.path);
     v1.exec("DROP INDEX flows_by_owner_status");
+    v1.exec("DROP TABLE idempotency");
     v1.pragma("user_version = 1");
     v1.close();
 
     const second = openSqliteTaskFlowStore({ path: file.path });
     try {
-      expect(second.schemaVersion).toBe(2);
+      expect(second.schemaVersion).toBe(3);
+      expect((await second.idempotencyStore.reserve("r\nk", "fp", { now: 0, lockMs: 1 })).state).toBe("reserved");
       expect(await second.bindSession({ sessionKey: SESSION }).listPage({ limit: 5, status: "running" })).toEqual({
         flows: [a],
         more: false,
