@@ -12,7 +12,9 @@ cd "$root"
 out="$(mktemp -d "${TMPDIR:-/tmp}/tfw-e2e-XXXXXX")"
 trap 'rm -rf "$out"' EXIT
 
-bash e2e/openclaw/install.sh
+node24="$(bash e2e/openclaw/install.sh | sed -n 's/^NODE24=//p')"
+# The plugin's durable idempotency store needs the Gateway's Node (24, node:sqlite).
+"$node24" node_modules/vitest/vitest.mjs run --config packages/adapter-openclaw/vitest.node24.config.ts
 [ -f packages/adapter-openclaw/dist/index.js ] || pnpm --filter "@taskflow-webhooks/adapter-openclaw..." build
 tarball="$(node scripts/pack.mjs --out "$out/tarballs" packages/adapter-openclaw | tail -n1)"
 

@@ -37,6 +37,8 @@ export interface GatewayRuntime {
     async?: { managedFlows?: { bindSession(params: { sessionKey: string }): GatewayBoundFlows } };
     managedFlows?: { bindSession(params: { sessionKey: string }): GatewaySyncBoundFlows };
   };
+  /** Plugin state helpers; `resolveStateDir()` is `~/.openclaw` unless OPENCLAW_STATE_DIR says otherwise. */
+  state?: { resolveStateDir?(): string };
   /** Hosts before the `tasks` namespace. */
   taskFlow?: { bindSession(params: { sessionKey: string }): GatewayBoundFlows & Partial<GatewaySyncBoundFlows> };
 }

@@ -12,6 +12,7 @@ import {
   type WebhookHandler,
 } from "@taskflow-webhooks/core";
 import type { GatewayRouteHandler, OpenClawPluginApiLike } from "./gateway-api.js";
+import { gatewayIdempotencyStore } from "./gateway-idempotency.js";
 import { gatewayLogger } from "./gateway-logger.js";
 import { gatewayTaskFlowRuntime } from "./gateway-taskflow.js";
 import { gatewayClientAddress } from "./client-address.js";
@@ -31,6 +32,7 @@ export function registerWebhookRoutes(api: OpenClawPluginApiLike): WebhookHandle
     config,
     taskFlow: gatewayTaskFlowRuntime(api.runtime, api.config),
     logger: quiet ? { ...logger, warn: () => {} } : logger,
+    idempotencyStore: gatewayIdempotencyStore(api.runtime, logger),
   });
   const clientAddressOf = gatewayClientAddress(api.config, logger);
 
