@@ -9,6 +9,7 @@ import { ConfigFileError, ServerConfigError, loadServerConfig } from "./config-f
 import { LOG_FORMATS, LOG_LEVELS, createLogSink } from "./log-sink.js";
 import { SendUsageError, exitCodeOf, formatSendResult, sendAction } from "./send-action.js";
 import { generateMissingEnvSecrets, quickStartMessage } from "./quick-start-secret.js";
+import { isPostgresUrl, redactUrl } from "./connection-url.js";
 import { ServerStartError, startServer, type RunningServer } from "./start-server.js";
 
 const USAGE = `Usage:
@@ -16,13 +17,19 @@ const USAGE = `Usage:
   taskflow-webhooks check --config <file>             validate a config, resolve its secrets
   taskflow-webhooks send <action> --url <url> --secret-env <NAME> [--field key=value ...]
   taskflow-webhooks openapi                           print the OpenAPI 3.1 document
+  taskflow-webhooks migrate --db postgres://…             apply PostgreSQL migrations (or $DATABASE_URL)
   taskflow-webhooks --version
 
 serve options:
   -c, --config <file>              JSON or JSON5 config: { routes: {...}, server?: {...} }
   -p, --port <n>                   port (default: $PORT, server.port, 8787; 0 = any free port)
   -H, --host <host>                interface (default: $HOST, server.host, 127.0.0.1)
-      --db <path>                  SQLite file (default: server.db, ./.data/taskflows.sqlite)
+      --db <path|url>              SQLite file, or postgres://… for PostgreSQL (default:
+                                   $DATABASE_URL if a postgres:// URL, server.db,
+                                   ./.data/taskflows.sqlite)
+      --limiter <memory|sqlite|redis://…>
+                                   rate-limit store (default: $REDIS_URL, server.limiter,
+                                   memory)
       --store <sqlite|memory>      TaskFlow store (default: server.store, sqlite)
       --generate-secret-if-missing quick start: a random secret for each unset env secret,
                                    printed once to stderr
@@ -66,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
         port: { type: "string", short: "p" },
         host: { type: "string", short: "H" },
         db: { type: "string" },
+        limiter: { type: "string" },
         store: { type: "string" },
         "generate-secret-if-missing": { type: "boolean" },
         "log-level": { type: "string" },
@@ -82,6 +90,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, ...extra] = positionals;
+  if (command === "migrate") {
+    if (extra.length > 0) return usageError(`unexpected argument "${extra[0]}"`);
+    return migrateCommand(values.db ?? process.env.DATABASE_URL);
+  }
   if (command !== "serve") return usageError(command ? `unknown command "${command}"` : "missing command");
   if (extra.length > 0) return usageError(`unexpected argument "${extra[0]}"`);
   if (!values.config) return usageError("--config <file> is required");
@@ -98,13 +110,20 @@ async function main(argv: string[]): Promise<number> {
       level: oneOf(values["log-level"], LOG_LEVELS, "--log-level") ?? "info",
       format: oneOf(values["log-format"], LOG_FORMATS, "--log-format") ?? "json",
     });
+    // Connection strings from the environment, as platforms hand them out. DATABASE_URL
+    // counts only when it names PostgreSQL, so an unrelated variable never moves the
+    // quick start off SQLite.
+    const envDb = isPostgresUrl(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined;
+    const db = values.db ?? envDb;
+    const limiter = values.limiter ?? (process.env.REDIS_URL?.trim() || undefined);
     const config = await loadServerConfig(values.config);
     const generated = values["generate-secret-if-missing"] ? generateMissingEnvSecrets(config.webhooks) : [];
     server = await startServer({
       config,
       ...(port !== undefined && { port }),
       ...(host !== undefined && { host }),
-      ...(values.db !== undefined && { db: values.db }),
+      ...(db !== undefined && { db }),
+      ...(limiter !== undefined && { limiter }),
       ...(store !== undefined && { store }),
       log,
     });
@@ -214,6 +233,20 @@ function oneOf<T extends string>(raw: string | undefined, allowed: readonly T[],
   if (raw === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`${name} must be one of ${allowed.join(", ")}, not "${raw}"`);
   return raw as T;
+}
+
+/** Applies pending PostgreSQL migrations (what `serve` does at start) and exits. */
+async function migrateCommand(url: string | undefined): Promise<number> {
+  if (!isPostgresUrl(url)) return usageError("migrate needs --db postgres://… or DATABASE_URL");
+  const { openPostgresTaskFlowStore } = await import("@taskflow-webhooks/taskflow-postgres");
+  try {
+    const store = await openPostgresTaskFlowStore({ connectionString: url, maxConnections: 1 });
+    process.stdout.write(`taskflow-webhooks: schema ${store.schema} of ${redactUrl(url)} is at version ${store.schemaVersion}\n`);
+    await store.close();
+    return 0;
+  } catch (error) {
+    return fatal(`migrate failed on ${redactUrl(url)}: ${(error as Error).message}`, 1);
+  }
 }
 
 function portOf(raw: string | undefined, name: string): number | undefined {

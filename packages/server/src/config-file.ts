@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import JSON5 from "json5";
 import * as v from "valibot";
+import { isPostgresUrl } from "./connection-url.js";
 import {
   toConfigIssue,
   WebhooksConfigSchema,
@@ -42,7 +43,10 @@ const SecretProviderSchema = v.variant(
 export const ServerSettingsSchema = v.strictObject({
   port: v.optional(integer(0, 65_535)),
   host: v.optional(nonEmpty),
-  /** SQLite file, relative to the config file's directory; `:memory:` for a throwaway store. */
+  /**
+   * SQLite file, relative to the config file's directory; `:memory:` for a throwaway store;
+   * or a `postgres://…` connection string (PostgreSQL store, for several instances).
+   */
   db: v.optional(nonEmpty),
   store: v.optional(v.picklist(["sqlite", "memory"], "must be one of: sqlite, memory")),
   /**
@@ -54,7 +58,22 @@ export const ServerSettingsSchema = v.strictObject({
    * Where rate-limit windows live: "memory" (default, per process) or "sqlite" (a limiter
    * file beside the database, shared by every server process on this machine).
    */
-  limiter: v.optional(v.picklist(["memory", "sqlite"], "must be one of: memory, sqlite")),
+  limiter: v.optional(
+    v.union(
+      [v.picklist(["memory", "sqlite"]), v.pipe(v.string(), v.trim(), v.regex(/^rediss?:\/\/\S+$/))],
+      'must be "memory", "sqlite" or a redis:// / rediss:// URL',
+    ),
+  ),
+  /** A shared limiter (Redis) that fails or times out: "allow" (default) or "deny" (503). */
+  onLimiterError: v.optional(v.picklist(["allow", "deny"], "must be one of: allow, deny")),
+  /** Longest a Redis limiter call may take (default 500 ms). */
+  limiterTimeoutMs: v.optional(integer(1, 60_000)),
+  /** PostgreSQL schema for the tables (default taskflow_webhooks): deployments can share a database. */
+  dbSchema: v.optional(v.pipe(v.string(), v.regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case identifier (a-z, 0-9, _)"))),
+  /** Prefix of every Redis key (default taskflow-webhooks:rate:): deployments can share a Redis. */
+  limiterKeyPrefix: v.optional(nonEmpty),
+  /** Longest one PostgreSQL statement may take (default 5000 ms). */
+  dbQueryTimeoutMs: v.optional(integer(1, 10 * 60_000)),
   trustedProxies: v.optional(v.array(nonEmpty)),
   secretProviders: v.optional(v.record(nonEmpty, SecretProviderSchema)),
   shutdownTimeoutMs: v.optional(integer(0, 10 * 60_000)),
@@ -97,7 +116,7 @@ export function parseServerConfig(input: unknown, baseDir = process.cwd(), file?
   } catch (error) {
     throw new ServerConfigError([{ path: "server.trustedProxies", message: (error as Error).message }], file);
   }
-  if (server.db !== undefined && server.db !== ":memory:") server.db = resolve(baseDir, server.db);
+  if (server.db !== undefined && server.db !== ":memory:" && !isPostgresUrl(server.db)) server.db = resolve(baseDir, server.db);
   for (const provider of Object.values(server.secretProviders ?? {})) {
     if (provider.source === "file") provider.path = resolve(baseDir, provider.path);
   }

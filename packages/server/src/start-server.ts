@@ -21,6 +21,7 @@ import {
   type WebhookHandler,
 } from "@taskflow-webhooks/core";
 import { parseServerConfig, type ServerConfig } from "./config-file.js";
+import { isPostgresUrl, isRedisUrl, redactUrl } from "./connection-url.js";
 import { rememberAnswer, requestLog, stdoutLogSink, type LogSink } from "./request-log.js";
 
 export const DEFAULT_PORT = 8787;
@@ -29,7 +30,7 @@ export const DEFAULT_DB = "./.data/taskflows.sqlite";
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** A TaskFlow store the server owns: closed on shutdown, asked by `/healthz`. */
-export type ServerStore = TaskFlowRuntime & { close?(): void; isHealthy?(): boolean };
+export type ServerStore = TaskFlowRuntime & { close?(): void | Promise<void>; isHealthy?(): boolean | Promise<boolean> };
 
 export interface StartServerOptions {
   /** The config file's content (`{routes, server?}`), or an already validated ServerConfig. */
@@ -37,8 +38,10 @@ export interface StartServerOptions {
   /** Settings below win over `config.server`. */
   port?: number;
   host?: string;
-  /** SQLite file (relative to the working directory); `:memory:` for a throwaway database. */
+  /** SQLite file (relative to the working directory); `:memory:` for a throwaway database; or a `postgres://…` URL. */
   db?: string;
+  /** `"memory"`, `"sqlite"` or a `redis://…` URL; wins over `server.limiter`. */
+  limiter?: string;
   store?: "sqlite" | "memory";
   /** Use this store instead of opening one (tests, custom backends). Closed on shutdown if it has `close()`. */
   taskFlow?: ServerStore;
@@ -73,19 +76,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const port = options.port ?? settings.port ?? DEFAULT_PORT;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? settings.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
 
+  const db = options.db ?? settings.db ?? DEFAULT_DB;
   const { store, description } = options.taskFlow
     ? { store: options.taskFlow, description: { store: "custom" } }
-    : await openStore(
-        options.store ?? settings.store ?? "sqlite",
-        options.db ?? settings.db ?? DEFAULT_DB,
-        settings.synchronous ?? "full",
-        options.clock,
-      );
+    : isPostgresUrl(db) && (options.store ?? settings.store) !== "memory"
+      ? await openPostgresStore(db, settings, options.clock)
+      : await openStore(options.store ?? settings.store ?? "sqlite", db, settings.synchronous ?? "full", options.clock);
+  const limiterSetting = options.limiter ?? settings.limiter ?? "memory";
   let handler: WebhookHandler;
   let server: Server;
-  let limiter: { store: LimiterStore; close(): void; path: string } | undefined;
+  let limiter: SharedLimiter | undefined;
   try {
-    if (settings.limiter === "sqlite") limiter = await openSharedLimiter(options.db ?? settings.db ?? DEFAULT_DB);
+    if (limiterSetting === "sqlite") {
+      if (isPostgresUrl(db)) throw new ServerStartError('server.limiter "sqlite" needs a SQLite database; with PostgreSQL use a redis:// limiter');
+      limiter = await openSharedLimiter(db);
+    } else if (isRedisUrl(limiterSetting)) {
+      limiter = await openRedisLimiter(limiterSetting, settings, logger);
+    } else if (limiterSetting !== "memory") {
+      throw new ServerStartError(`limiter must be "memory", "sqlite" or a redis:// URL, not ${JSON.stringify(redactUrl(limiterSetting))}`);
+    }
     handler = await loadWebhookHandler({
       config: config.webhooks,
       taskFlow: store,
@@ -94,19 +103,31 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       trustedProxies: settings.trustedProxies ?? [],
       ...(options.clock && { clock: options.clock }),
       ...(limiter && { limiterStore: limiter.store }),
+      ...(settings.onLimiterError && { onLimiterError: settings.onLimiterError }),
     });
+    const denyWithoutLimiter = settings.onLimiterError === "deny";
     const app = new Hono();
     app.use(requestLog(handler, log, () => performance.now()));
-    app.on(["GET", "HEAD"], "/healthz", (c) => {
-      const healthy = store.isHealthy?.() ?? true;
-      return c.json({ ok: healthy }, healthy ? 200 : 503);
+    // Each dependency answers for itself. The instance is unhealthy (503) when its TaskFlow
+    // store is, or when its limiter is down and requests are denied without it; a limiter
+    // outage under onLimiterError "allow" is reported but keeps the instance in rotation.
+    app.on(["GET", "HEAD"], "/healthz", async (c) => {
+      const [taskFlowOk, limiterOk] = await Promise.all([
+        Promise.resolve(store.isHealthy?.() ?? true).catch(() => false),
+        limiter?.isHealthy ? limiter.isHealthy().catch(() => false) : Promise.resolve(true),
+      ]);
+      const ok = taskFlowOk && (limiterOk || !denyWithoutLimiter);
+      return c.json(
+        { ok, taskFlow: { store: description.store, ok: taskFlowOk }, limiter: { store: limiter?.kind ?? "memory", ok: limiterOk } },
+        ok ? 200 : 503,
+      );
     });
     app.route("/", webhookApp(handler, { onResponse: rememberAnswer }));
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     await listen(server, port, host);
   } catch (error) {
-    limiter?.close();
-    store.close?.();
+    await limiter?.close();
+    await store.close?.();
     throw error;
   }
 
@@ -122,7 +143,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     url,
     routes: handler.routes.map((r) => `${r.id} ${r.path}${r.cold ? " (cold: no secret)" : ""}`).join(", "),
     ...description,
-    limiter: limiter ? `sqlite ${limiter.path}` : "memory",
+    limiter: limiter ? `${limiter.kind} ${limiter.where}` : "memory",
   });
 
   let closing: Promise<void> | undefined;
@@ -130,8 +151,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     (closing ??= (async () => {
       log({ ts: new Date().toISOString(), level: "info", msg: "shutting down", inFlight: handler.inFlight() });
       await drain(server, shutdownTimeoutMs);
-      limiter?.close();
-      store.close?.();
+      await limiter?.close();
+      await store.close?.();
       log({ ts: new Date().toISOString(), level: "info", msg: "stopped" });
     })());
 
@@ -157,13 +178,51 @@ async function openStore(kind: "sqlite" | "memory", db: string, synchronous: "fu
   }
 }
 
+interface SharedLimiter {
+  kind: "sqlite" | "redis";
+  store: LimiterStore;
+  /** Where it lives, for the log (no password). */
+  where: string;
+  isHealthy?(): Promise<boolean>;
+  close(): void | Promise<void>;
+}
+
+/** PostgreSQL: loaded only when used; migrations run at open (under an advisory lock). */
+async function openPostgresStore(url: string, settings: ServerConfig["server"], clock?: Clock) {
+  const { openPostgresTaskFlowStore } = await import("@taskflow-webhooks/taskflow-postgres");
+  try {
+    const store = await openPostgresTaskFlowStore({
+      connectionString: url,
+      ...(settings.dbQueryTimeoutMs !== undefined && { queryTimeoutMs: settings.dbQueryTimeoutMs }),
+      ...(settings.dbSchema !== undefined && { schema: settings.dbSchema }),
+      ...(clock && { clock }),
+    });
+    return { store: store as ServerStore, description: { store: "postgres", db: redactUrl(url), schema: store.schema } };
+  } catch (error) {
+    throw new ServerStartError(`could not open the PostgreSQL database ${redactUrl(url)}: ${(error as Error).message}`);
+  }
+}
+
+/** Redis: the server starts even if Redis is not up yet (onLimiterError covers the gap), with a warning. */
+async function openRedisLimiter(url: string, settings: ServerConfig["server"], logger: Logger): Promise<SharedLimiter> {
+  const { openRedisLimiterStore } = await import("@taskflow-webhooks/limiter-redis");
+  const store = openRedisLimiterStore({
+    url,
+    ...(settings.limiterTimeoutMs !== undefined && { timeoutMs: settings.limiterTimeoutMs }),
+    ...(settings.limiterKeyPrefix !== undefined && { keyPrefix: settings.limiterKeyPrefix }),
+  });
+  const where = redactUrl(url);
+  if (!(await store.ready())) logger.warn("Redis limiter not reachable yet; onLimiterError applies until it is", { limiter: where });
+  return { kind: "redis", store, where, isHealthy: () => store.isHealthy(), close: () => store.close() };
+}
+
 /** The limiter file sits beside the TaskFlow database: `flows.sqlite` → `flows.limits.sqlite`. */
-async function openSharedLimiter(db: string) {
+async function openSharedLimiter(db: string): Promise<SharedLimiter> {
   const path = db === ":memory:" ? db : resolve(db).replace(/(\.sqlite)?$/, ".limits.sqlite");
   const { openSqliteLimiterStore } = await import("@taskflow-webhooks/taskflow-sqlite");
   try {
     const store = openSqliteLimiterStore({ path });
-    return { store, close: () => store.close(), path };
+    return { kind: "sqlite", store, close: () => store.close(), where: path };
   } catch (error) {
     throw new ServerStartError(`could not open the limiter database ${path}: ${(error as Error).message}`);
   }

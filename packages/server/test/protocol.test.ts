@@ -289,9 +289,9 @@ describe("transport over the standalone server", () => {
     expect(everything).not.toContain("agent:other:main");
   });
 
-  it("GET /healthz answers 200 {ok:true} while the store is usable", async () => {
+  it("GET /healthz answers 200 with each dependency while the store is usable", async () => {
     const res = await fetch(server.url + "/healthz");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true });
+    expect(await res.json()).toEqual({ ok: true, taskFlow: { store: "sqlite", ok: true }, limiter: { store: "memory", ok: true } });
   });
 });

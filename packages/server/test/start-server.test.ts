@@ -89,7 +89,7 @@ describe("stores", () => {
     healthy = false;
     const res = await fetch(s.url + "/healthz");
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ ok: false });
+    expect(await res.json()).toEqual({ ok: false, taskFlow: { store: "custom", ok: false }, limiter: { store: "memory", ok: true } });
     await s.close();
     await s.close();
     expect(closed).toBe(1);
