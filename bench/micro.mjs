@@ -7,6 +7,8 @@
 //   - limiter spray: second requests let through from 4 200 rotating clients (must be 0),
 //     ns/op while live windows go into the sketch, fresh clients its over-counting refuses.
 //   - key spray through the handler: RSS growth and tracked keys.
+//   - Idempotency-Key: core CPU of a create_flow without a key, a first delivery with a
+//     fresh key (fingerprint, reserve, complete in the memory store) and a replay.
 import { Readable } from "node:stream";
 import { memoryUsage } from "node:process";
 import { createMemoryLimiterStore, createMemoryTaskFlowRuntime, createWebhookHandler } from "@taskflow-webhooks/core";
@@ -101,6 +103,33 @@ async function acceptedCpu({ store, batches, cycles }) {
   }
   if (failures > 0) throw new Error(`${failures} set_waiting calls were not applied`);
   return { us: median(perRequest), spreadUs: [Math.min(...perRequest), Math.max(...perRequest)] };
+}
+
+async function idempotencyCpu({ batches, perBatch }) {
+  const handler = createWebhookHandler({ config: routeConfig(), taskFlow: fixedRecordTaskFlow() });
+  const text = createFlowBody();
+  const plain = request(text, GOOD);
+  const replay = request(text, { ...GOOD, "idempotency-key": "bench-replayed-key" });
+  let fresh = 0;
+  const kinds = {
+    plain: () => handler.handle(plain),
+    firstWithKey: () => handler.handle(request(text, { ...GOOD, "idempotency-key": `bench-${++fresh}` })),
+    replay: () => handler.handle(replay),
+  };
+  const figures = {};
+  for (const [name, send] of Object.entries(kinds)) {
+    for (let i = 0; i < 20_000; i++) await send();
+    const perRequest = [];
+    for (let b = 0; b < batches; b++) {
+      const t0 = now();
+      for (let i = 0; i < perBatch; i++) await send();
+      perRequest.push(Number(now() - t0) / 1000 / perBatch);
+    }
+    figures[name] = median(perRequest);
+  }
+  const last = await kinds.replay();
+  if (last.headers["idempotent-replayed"] !== "true") throw new Error("the replay was not a replay");
+  return figures;
 }
 
 async function unauthorizedCpu({ batches, perBatch }) {
@@ -242,6 +271,7 @@ const results = {
   core: await acceptedCpu({ store: "fixed", batches: 41, cycles: 1000 }),
   coreWithMemoryStore: await acceptedCpu({ store: "memory", batches: 21, cycles: 1000 }),
   unauthorized: await unauthorizedCpu({ batches: 41, perBatch: 3000 }),
+  idempotency: await idempotencyCpu({ batches: 21, perBatch: 3000 }),
   limiter: limiter(),
   limiterSpray: limiterSpray(),
   keySpray: await keySpray(),

@@ -193,6 +193,11 @@ async function micro() {
       unauthorizedBodyBytesRead: m.unauthorized.bytesRead,
       unauthorizedDataListeners: m.unauthorized.dataListeners,
     },
+    idempotency: {
+      createWithoutKeyCpuUs: round3(m.idempotency.plain),
+      createFirstWithKeyCpuUs: round3(m.idempotency.firstWithKey),
+      replayCpuUs: round3(m.idempotency.replay),
+    },
     limiter: {
       nsPerOp: Math.round(m.limiter.nsPerOp),
       keysBuiltPerCallNsPerOp: Math.round(m.limiter.keysBuiltPerCallNsPerOp),

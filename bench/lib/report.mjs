@@ -96,6 +96,10 @@ export function formatTable(r, { notes, flags, hadPrevious }) {
     lines.push("| --- | ---: | --- |");
     lines.push(`| core CPU per accepted request (p50, fixed-record TaskFlow) | ${fmt(c.cpuUs, 2)} µs (batches ${fmt(c.cpuSpreadUs[0], 2)}–${fmt(c.cpuSpreadUs[1], 2)}) | ≤ 2.5 µs ${verdict(TARGETS.find((t) => t.key === "core.cpuUs"), c.cpuUs)} |`);
     lines.push(`| core CPU per accepted request (p50, memory store) | ${fmt(c.cpuWithMemoryStoreUs, 2)} µs | – |`);
+    if (r.idempotency) {
+      const i = r.idempotency;
+      lines.push(`| core CPU per create_flow (p50, fixed-record TaskFlow): no key / first with a key / replay | ${fmt(i.createWithoutKeyCpuUs, 2)} / ${fmt(i.createFirstWithKeyCpuUs, 2)} / ${fmt(i.replayCpuUs, 2)} µs | – |`);
+    }
     lines.push(`| core CPU per 401 (p50) | ${fmt(c.unauthorizedCpuUs, 2)} µs; body bytes read ${c.unauthorizedBodyBytesRead}, 'data' listeners ${c.unauthorizedDataListeners} | – |`);
     lines.push(`| memory limiter, 100k distinct keys | ${fmt(l.nsPerOp)} ns/op (keys built per call ${fmt(l.keysBuiltPerCallNsPerOp)}, one hot key ${fmt(l.hotKeyNsPerOp)}) | ≤ 250 ns/op ${verdict(TARGETS.find((t) => t.key === "limiter.nsPerOp"), l.nsPerOp)} |`);
     lines.push(`| limiter keys tracked after 100k distinct | ${fmt(l.trackedKeys)} (heap change after 1M more: ${fmt(l.heapGrowthAfter1MKeysMiB, 2)} MiB) | ≤ 4 096 ${verdict(TARGETS.find((t) => t.key === "limiter.trackedKeys"), l.trackedKeys)} |`);

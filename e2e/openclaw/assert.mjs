@@ -101,6 +101,23 @@ if (ours.meta.tarball) {
   if (created) check(step("after rollback: get_flow created before the upgrade")?.body?.result?.flow?.flowId === created, "after rollback the flow is gone");
   check(step("after rollback: added route")?.status === 200, "after rollback the hot-reloaded route is gone");
 }
+// Retries with an Idempotency-Key: one flow, the first answer replayed (also after a restart).
+{
+  const first = step("create_flow with Idempotency-Key");
+  const retried = step("the same create_flow retried with its key");
+  const flowId = first?.body?.result?.flow?.flowId;
+  check(typeof flowId === "string" && first.headers?.["idempotent-replayed"] === undefined, "keyed create_flow gave no fresh flow");
+  check(retried?.headers?.["idempotent-replayed"] === "true", `the retried keyed create_flow was not a replay: ${JSON.stringify(retried?.headers)}`);
+  check(retried?.body?.result?.flow?.flowId === flowId, "the retried keyed create_flow answered another flowId");
+  check(step("ours: the same key with another body")?.body?.code === "idempotency_key_reused", "a reused key with another body was not 422 idempotency_key_reused");
+  if (ours.meta.tarball) {
+    check(operations.some((op) => op.name === "restart the Gateway"), "missing operation: restart the Gateway");
+    const after = step("after restart: the same create_flow retried with its key");
+    check(after?.headers?.["idempotent-replayed"] === "true", "after the Gateway restart the keyed retry was not a replay");
+    check(after?.body?.result?.flow?.flowId === flowId, "after the Gateway restart the keyed retry answered another flowId");
+  }
+}
+
 for (const [name, [status, code]] of Object.entries(expected)) {
   const s = step(name);
   if (!s) {

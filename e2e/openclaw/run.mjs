@@ -439,8 +439,9 @@ function createHarness({ port, mainSecret, envSecret, requestTimeoutMs, opts, im
       timeoutMs = requestTimeoutMs,
       pathOverride,
       note,
+      extraHeaders,
     } = spec;
-    const headers = {};
+    const headers = { ...extraHeaders };
     if (contentType) headers["Content-Type"] = contentType;
     if (auth === "header" && secret !== undefined) headers["x-openclaw-webhook-secret"] = secret;
     if (auth === "bearer" && secret !== undefined) headers.Authorization = `Bearer ${secret}`;
@@ -453,7 +454,7 @@ function createHarness({ port, mainSecret, envSecret, requestTimeoutMs, opts, im
       try { parsed = JSON.parse(r.bodyText); bodyIsJson = true; } catch { /* text body */ }
     }
     const keepHeaders = {};
-    for (const k of ["content-type", "allow", "connection", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"]) {
+    for (const k of ["content-type", "allow", "connection", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "idempotent-replayed"]) {
       if (r.headers[k] !== undefined) keepHeaders[k] = r.headers[k];
     }
     const step = {
@@ -466,6 +467,7 @@ function createHarness({ port, mainSecret, envSecret, requestTimeoutMs, opts, im
         contentType: contentType ?? null,
         ...(declaredLength !== undefined ? { declaredLength } : {}),
         ...(chunked ? { chunked: true } : {}),
+        ...(extraHeaders ? { headers: extraHeaders } : {}),
         // bodies never carry secrets; the secret itself is never recorded
         body: text.length > 2000 ? `${text.slice(0, 2000)}…(${text.length} chars)` : text,
         ...(note ? { note } : {}),
@@ -726,8 +728,20 @@ async function hotReload(t) {
   await send("hot reload: kept route still answers", { body: { action: "list_flows" } });
 }
 
+// A retried delivery with an Idempotency-Key. The bundled plugin ignores the key (a second
+// flow, also 200); ours replays the first answer (same flowId, Idempotent-Replayed: true).
+const KEYED = { "Idempotency-Key": `e2e-${randomUUID()}` };
+const KEYED_CREATE = { action: "create_flow", goal: "e2e keyed delivery" };
+async function idempotency(t) {
+  const { send, remember } = t;
+  remember("K", await send("create_flow with Idempotency-Key", { body: KEYED_CREATE, extraHeaders: KEYED }));
+  await send("the same create_flow retried with its key", { body: KEYED_CREATE, extraHeaders: KEYED });
+  if (t.implementation === "reference") return;
+  await send("ours: the same key with another body", { body: { ...KEYED_CREATE, goal: "changed" }, extraHeaders: KEYED });
+}
+
 /** The scenario every implementation runs, in order. Append phases here. */
-export const PHASES = [lifecycle, validation, transport, secrets, secretList, paths, limits, hotReload];
+export const PHASES = [lifecycle, validation, transport, secrets, secretList, paths, limits, hotReload, idempotency];
 
 // ---------------------------------------------------------------- operator's install
 
@@ -772,6 +786,19 @@ async function upgrade(t, gw, tarball) {
 
 function execTar(tarball) {
   return execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" });
+}
+
+// Our plugin across a Gateway restart: the keyed delivery is still replayed (records in
+// the plugin's state dir), and the flow is still there.
+async function restart(t, gw, opts) {
+  const t0 = Date.now();
+  const stop = await gw.stop(opts.stopTimeoutMs);
+  gw.exit = null;
+  gw.start();
+  const ready = await gw.waitReady(opts.startupTimeoutMs);
+  t.operation("restart the Gateway", { ok: !stop.forced && ready.ok, ms: Date.now() - t0, ...(ready.ok ? {} : { reason: ready.reason }) });
+  if (!ready.ok) return;
+  await t.send("after restart: the same create_flow retried with its key", { body: KEYED_CREATE, extraHeaders: KEYED });
 }
 
 // Back to the bundled plugin, as the plugin README says: back up the config file,
@@ -898,6 +925,7 @@ async function main() {
         if (gw.exit) break;
       }
       if (opts.upgrade && !gw.exit) await upgrade(t, gw, opts.upgrade);
+      if (opts.install && !gw.exit) await restart(t, gw, opts);
       if (opts.install && !gw.exit) await rollback(t, gw);
       if (gw.exit) {
         console.error(`run.mjs: Gateway exited during the scenario (code ${gw.exit.code}, signal ${gw.exit.signal})`);

@@ -1,6 +1,8 @@
 // Idempotency records in process memory, bounded two ways: at most `maxRecords` scopes and
-// at most `maxAnswerBytes` of stored answer bodies. Records sit in a Map in reservation
-// order; when either cap is reached the oldest records go first, expired or not. An
+// at most `maxAnswerBytes` of stored answer bodies. Records sit in a Map, their reservation
+// order in a queue of its own; when either cap is reached the oldest records go first,
+// expired or not. (Not the Map's own order: a Map that keeps losing its oldest entries
+// walks over their deleted slots on every `entries().next()`, ~50 µs per call at 10 000.) An
 // evicted answer is simply forgotten: a retry after that runs the action again, as one
 // after `ttlHours` does. Expired records at the front are swept on every reserve, so under
 // steady traffic the map holds about one TTL's worth of keys, never more than the cap.
@@ -38,8 +40,26 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
   const maxRecords = Math.max(1, options.maxRecords ?? DEFAULT_IDEMPOTENCY_MAX_RECORDS);
   const maxAnswerBytes = Math.max(0, options.maxAnswerBytes ?? DEFAULT_IDEMPOTENCY_MAX_ANSWER_BYTES);
   const records = new Map<string, MemoryRecord>();
+  // Reservation order, oldest at `head`. Entries whose record was dropped or replaced stay
+  // until they reach the head (skipped then) or the queue is compacted: at most 2× the cap.
+  let queue: Array<{ scope: string; record: MemoryRecord }> = [];
+  let head = 0;
   let answerBytes = 0;
   let nextToken = 0;
+
+  const isCurrent = (entry: { scope: string; record: MemoryRecord }) => records.get(entry.scope) === entry.record;
+  /** The oldest record still held, stale queue entries skipped (and forgotten). */
+  const oldest = () => {
+    while (head < queue.length && !isCurrent(queue[head]!)) head++;
+    return head < queue.length ? queue[head]! : undefined;
+  };
+  const enqueue = (scope: string, record: MemoryRecord) => {
+    queue.push({ scope, record });
+    if (queue.length - head > 2 * maxRecords + 16 || head > maxRecords) {
+      queue = queue.slice(head).filter(isCurrent);
+      head = 0;
+    }
+  };
 
   const isLive = (record: MemoryRecord, now: number) =>
     record.answer ? record.expiresAt > now : record.lockedUntil > now;
@@ -50,17 +70,17 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
   };
 
   const dropOldest = () => {
-    const oldest = records.entries().next();
-    if (!oldest.done) drop(oldest.value[0], oldest.value[1]);
+    const entry = oldest();
+    if (entry) drop(entry.scope, entry.record);
   };
 
   return {
     reserve(scope, fingerprint, { now, lockMs }) {
       // Sweep a few expired records off the front (cheap, amortized).
       for (let i = 0; i < 4; i++) {
-        const first = records.entries().next();
-        if (first.done || isLive(first.value[1], now)) break;
-        drop(first.value[0], first.value[1]);
+        const first = oldest();
+        if (!first || isLive(first.record, now)) break;
+        drop(first.scope, first.record);
       }
       const record = records.get(scope);
       if (record && isLive(record, now)) {
@@ -72,7 +92,9 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
       if (record) drop(scope, record);
       else if (records.size >= maxRecords) dropOldest();
       const token = `m${++nextToken}`;
-      records.set(scope, { fingerprint, token, lockedUntil: now + lockMs, expiresAt: now + lockMs });
+      const created: MemoryRecord = { fingerprint, token, lockedUntil: now + lockMs, expiresAt: now + lockMs };
+      records.set(scope, created);
+      enqueue(scope, created);
       return { state: "reserved", token };
     },
     complete(scope, token, answer, { now, ttlMs }) {
