@@ -2,10 +2,11 @@
 # Real-Gateway end-to-end, as CI runs it: install Node 24 + openclaw into the cache, pack
 # the plugin tarball (and a version-bumped copy for the upgrade), then
 #   1. ours: `openclaw plugins install <tgz>` into a fresh state dir, start, run the
-#      scenario, upgrade in place to the bumped tarball, roll back to the bundled plugin;
+#      scenario, upgrade in place to the bumped tarball, restart the Gateway (a keyed
+#      retry must still replay), roll back to the bundled plugin;
 #   2. the reference: the bundled plugin in another fresh state dir, same scenario;
 # print the side-by-side table and judge our run. Every Gateway started is stopped by
-# run.mjs, also on failure. Two Gateway starts in all.
+# run.mjs, also on failure. Three Gateway starts in all.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
