@@ -4,7 +4,7 @@
 // earlier already consumed it, its `req.body` is handed over instead (its own limit applied)
 // and one warning per process recommends mounting the webhooks first.
 import type { IncomingMessage } from "node:http";
-import type { Logger, RequestBody, WebhookRequest } from "@taskflow-webhooks/core";
+import type { Logger, RequestBody, WebhookAdapterOptions, WebhookRequest } from "@taskflow-webhooks/core";
 
 /** The parts of an Express request the adapter reads (structural: no @types/express needed). */
 export interface ExpressRequestLike extends IncomingMessage {
@@ -16,13 +16,15 @@ export interface ExpressRequestLike extends IncomingMessage {
   _body?: boolean;
 }
 
-export function toWebhookRequest(req: ExpressRequestLike, path: string, logger: Logger): WebhookRequest {
+type AddressOptions = Pick<WebhookAdapterOptions<ExpressRequestLike>, "remoteAddressOf" | "clientAddressOf">;
+
+export function toWebhookRequest(req: ExpressRequestLike, path: string, logger: Logger, options: AddressOptions = {}): WebhookRequest {
   return {
     method: req.method ?? "GET",
     path,
     headers: req.headers,
-    remoteAddress: req.socket.remoteAddress,
-    clientAddress: expressClientAddress(req),
+    remoteAddress: options.remoteAddressOf ? options.remoteAddressOf(req) : req.socket.remoteAddress,
+    clientAddress: options.clientAddressOf ? options.clientAddressOf(req) : expressClientAddress(req),
     body: consumedBody(req, logger) ?? { kind: "node", stream: req },
   };
 }

@@ -6,29 +6,23 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import {
+  consoleLogger,
   createWebhookHandler,
-  errorResponse,
+  internalErrorResponse,
   loadWebhookHandler,
   sendNodeResponse,
-  type Logger,
-  type SecretResolver,
+  type LoadWebhookAdapterOptions,
+  type WebhookAdapterOptions,
   type WebhookHandler,
   type WebhookHandlerOptions,
 } from "@taskflow-webhooks/core";
 import { toWebhookRequest, type ExpressRequestLike } from "./express-request.js";
 
-export interface ExpressAdapterOptions {
-  /** Adapter warnings and errors (and the core's, when it builds the handler). Default: console. */
-  logger?: Logger;
-  /** Correlation ids for adapter errors. Default: `crypto.randomUUID()`. */
-  correlationId?: () => string;
-}
-
+/** The shared adapter options (core README, "Adapter options") with the Express request as context. */
+export type ExpressAdapterOptions = WebhookAdapterOptions<ExpressRequestLike>;
 export type WebhookMiddlewareOptions = WebhookHandlerOptions & ExpressAdapterOptions;
-export type LoadWebhookMiddlewareOptions = WebhookMiddlewareOptions & {
-  /** Resolves SecretRefs once at start-up. Default: `createNodeSecretResolver()` (env; file and exec need providers). */
-  secretResolver?: SecretResolver;
-};
+/** Config, `secretProviders`/`secretResolver` (SecretRefs resolved once at start-up) and the adapter options. */
+export type LoadWebhookMiddlewareOptions = LoadWebhookAdapterOptions<ExpressRequestLike>;
 
 /** An Express 4/5 middleware; `handler` exposes routes and in-flight counts. */
 export interface WebhookMiddleware {
@@ -36,16 +30,10 @@ export interface WebhookMiddleware {
   readonly handler: WebhookHandler;
 }
 
-const consoleLogger: Logger = {
-  info: (message, fields) => (fields ? console.info(message, fields) : console.info(message)),
-  warn: (message, fields) => (fields ? console.warn(message, fields) : console.warn(message)),
-  error: (message, fields) => (fields ? console.error(message, fields) : console.error(message)),
-};
-
 /** Resolves SecretRefs, then returns the middleware: `app.use(await loadWebhookMiddleware(options))`. */
 export async function loadWebhookMiddleware(options: LoadWebhookMiddlewareOptions): Promise<WebhookMiddleware> {
   const logger = options.logger ?? consoleLogger;
-  // loadWebhookHandler defaults the resolver to createNodeSecretResolver().
+  // loadWebhookHandler defaults the resolver to createNodeSecretResolver({ providers: secretProviders }).
   const handler = await loadWebhookHandler({ ...options, logger });
   return createWebhookMiddleware(handler, { ...options, logger });
 }
@@ -68,17 +56,17 @@ export function createWebhookMiddleware(
     try {
       const path = req.originalUrl ?? req.url ?? "/";
       if (!handler.matches(path)) return false;
-      const response = await handler.handle(toWebhookRequest(req, path, logger));
+      const request = toWebhookRequest(req, path, logger, options);
+      const response = await handler.handle(request);
       if (response === undefined) return false;
+      options.onResponse?.(req, response, request);
       sendNodeResponse(res, response);
     } catch (error) {
-      const id = correlationId();
-      logger.error("taskflow-webhooks: Express adapter failed", { correlationId: id, error: errorName(error) });
+      const response = internalErrorResponse(error, { logger, correlationId, source: "Express adapter" });
       if (res.headersSent) {
         if (!res.writableEnded) res.destroy();
         return true;
       }
-      const response = errorResponse("internal_error", { correlationId: id });
       response.closeConnection = !req.readableEnded;
       sendNodeResponse(res, response);
     }
@@ -89,9 +77,4 @@ export function createWebhookMiddleware(
     if (!(await answer(req, res))) next();
   };
   return Object.assign(middleware, { handler });
-}
-
-// Only the class name is logged: messages may embed request or record data.
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
 }

@@ -1,31 +1,42 @@
-// The two ways to mount a WebhookHandler in a Hono app: a handler/middleware for chosen
-// paths, and a sub-app for `app.route("/", …)`. Paths the handler does not serve fall
-// through to the app's own routes (and finally its 404).
+// The ways to mount taskflow-webhooks in a Hono app: a handler/middleware for chosen paths,
+// a sub-app for `app.route("/", …)`, and `loadWebhookApp` that builds the handler from
+// config first. Paths the handler does not serve fall through to the app's own routes
+// (and finally its 404). Anything thrown here or in the handler is the core's JSON 500
+// envelope with a logged correlation id, never Hono's text/plain 500 with a stack.
 import { Hono, type Context, type MiddlewareHandler } from "hono";
-import type { WebhookHandler, WebhookRequest, WebhookResponse } from "@taskflow-webhooks/core";
+import {
+  consoleLogger,
+  internalErrorResponse,
+  loadWebhookHandler,
+  type LoadWebhookAdapterOptions,
+  type WebhookAdapterOptions,
+  type WebhookHandler,
+} from "@taskflow-webhooks/core";
 import { toHonoResponse } from "./to-hono-response.js";
-import { cachedBody, toWebhookRequest, type RemoteAddressOf } from "./to-webhook-request.js";
+import { cachedBody, toWebhookRequest } from "./to-webhook-request.js";
 
-export interface HonoWebhookOptions {
-  /**
-   * The socket peer address when not on @hono/node-server (e.g. `getConnInfo(c).remote.address`
-   * from `hono/bun` or `hono/deno`). Forwarding headers count only from configured trusted proxies.
-   */
-  remoteAddress?: RemoteAddressOf;
-  /** Observes every answer the core gives (logging, metrics). */
-  onResponse?: (c: Context, response: WebhookResponse, request: WebhookRequest) => void;
-}
+/** The shared adapter options (core README, "Adapter options") with Hono's `Context`. */
+export type HonoWebhookOptions = WebhookAdapterOptions<Context>;
+export type LoadWebhookAppOptions = LoadWebhookAdapterOptions<Context>;
 
 /** `app.all("/hooks/x", webhookHandler(handler))`, or `app.use(webhookHandler(handler))`. */
 export function webhookHandler(handler: WebhookHandler, options: HonoWebhookOptions = {}): MiddlewareHandler {
+  const logger = options.logger ?? consoleLogger;
+  const correlationId = options.correlationId ?? (() => crypto.randomUUID());
   return async (c, next) => {
-    const request = toWebhookRequest(c, options.remoteAddress);
-    // Only when some middleware already read the body: the common path awaits nothing here.
-    const cached = cachedBody(c);
-    if (cached) request.body = await cached;
-    const response = await handler.handle(request);
+    let response;
+    let request;
+    try {
+      request = toWebhookRequest(c, options);
+      // Only when some middleware already read the body: the common path awaits nothing here.
+      const cached = cachedBody(c);
+      if (cached) request.body = await cached;
+      response = await handler.handle(request);
+      if (response !== undefined) options.onResponse?.(c, response, request);
+    } catch (error) {
+      response = internalErrorResponse(error, { logger, correlationId, source: "Hono adapter" });
+    }
     if (response === undefined) return next();
-    options.onResponse?.(c, response, request);
     return toHonoResponse(c, response);
   };
 }
@@ -33,4 +44,10 @@ export function webhookHandler(handler: WebhookHandler, options: HonoWebhookOpti
 /** A sub-app serving every configured route: `app.route("/", webhookApp(handler))`. */
 export function webhookApp(handler: WebhookHandler, options: HonoWebhookOptions = {}): Hono {
   return new Hono().all("*", webhookHandler(handler, options));
+}
+
+/** Validates config, resolves SecretRefs once, then returns the sub-app: `app.route("/", await loadWebhookApp(options))`. */
+export async function loadWebhookApp(options: LoadWebhookAppOptions): Promise<Hono & { handler: WebhookHandler }> {
+  const handler = await loadWebhookHandler(options);
+  return Object.assign(webhookApp(handler, options), { handler });
 }

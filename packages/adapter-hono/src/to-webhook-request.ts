@@ -2,10 +2,7 @@
 // IncomingMessage (headers record, raw body stream, socket address); on other runtimes the
 // Fetch request's headers and body stream. The body is never read here.
 import type { Context } from "hono";
-import type { WebhookRequest } from "@taskflow-webhooks/core";
-
-/** Returns the socket peer address for runtimes other than @hono/node-server. */
-export type RemoteAddressOf = (c: Context) => string | undefined;
+import type { WebhookAdapterOptions, WebhookRequest } from "@taskflow-webhooks/core";
 
 interface NodeBindings {
   incoming: import("node:http").IncomingMessage;
@@ -13,8 +10,11 @@ interface NodeBindings {
 
 const EMPTY = new Uint8Array(0);
 
-export function toWebhookRequest(c: Context, remoteAddressOf?: RemoteAddressOf): WebhookRequest {
+type AddressOptions = Pick<WebhookAdapterOptions<Context>, "remoteAddressOf" | "clientAddressOf">;
+
+export function toWebhookRequest(c: Context, options: AddressOptions = {}): WebhookRequest {
   const incoming = nodeIncoming(c);
+  const { remoteAddressOf, clientAddressOf } = options;
   return {
     method: incoming?.method ?? c.req.method,
     // The raw request target (no percent-decoding, unlike `c.req.path`); on Node it is
@@ -22,6 +22,7 @@ export function toWebhookRequest(c: Context, remoteAddressOf?: RemoteAddressOf):
     path: incoming?.url?.startsWith("/") ? incoming.url : targetPath(c.req.url),
     headers: incoming ? incoming.headers : c.req.raw.headers,
     remoteAddress: remoteAddressOf ? remoteAddressOf(c) : incoming?.socket?.remoteAddress,
+    clientAddress: clientAddressOf?.(c),
     body: incoming
       ? { kind: "node", stream: incoming }
       : c.req.raw.body

@@ -1,8 +1,7 @@
-import { request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import { webhookApp, webhookHandler } from "@taskflow-webhooks/adapter-hono";
-import { PATH, SECRET, demoHandler, jsonHeaders, listen, post, rawRequest, type Running } from "./support.js";
+import { PATH, SECRET, demoHandler, jsonHeaders, listen, post, type Running } from "./support.js";
 
 const running: Running[] = [];
 afterEach(async () => {
@@ -69,110 +68,6 @@ describe("mounting", () => {
     const { url } = await start(app);
     expect((await post(url + PATH, { action: "list_flows" })).status).toBe(200);
     expect(await (await fetch(url + "/")).text()).toBe("home");
-  });
-});
-
-describe("transport rejections", () => {
-  it("405 with Allow: POST and a JSON envelope", async () => {
-    const { url } = await start(hostApp((app) => app.route("/", webhookApp(demoHandler()))));
-    const res = await fetch(url + PATH, { method: "PUT", headers: jsonHeaders(), body: "{}" });
-    expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("POST");
-    expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(await res.json()).toMatchObject({ ok: false, code: "method_not_allowed" });
-  });
-
-  it("415 for a non-JSON media type", async () => {
-    const { url } = await start(hostApp((app) => app.route("/", webhookApp(demoHandler()))));
-    const res = await post(url + PATH, { action: "list_flows" }, jsonHeaders({ "content-type": "text/plain" }));
-    expect(res.status).toBe(415);
-    expect(res.json).toMatchObject({ ok: false, code: "unsupported_media_type" });
-  });
-
-  it("401 for a wrong or missing secret, same answer", async () => {
-    const { url } = await start(hostApp((app) => app.route("/", webhookApp(demoHandler()))));
-    const wrong = await post(url + PATH, { action: "list_flows" }, jsonHeaders({ authorization: "Bearer nope" }));
-    const none = await post(url + PATH, { action: "list_flows" }, { "content-type": "application/json" });
-    expect(wrong.status).toBe(401);
-    expect(none.status).toBe(401);
-    expect(wrong.text).toBe(none.text);
-    const viaHeader = await post(url + PATH, { action: "list_flows" }, {
-      "content-type": "application/json",
-      "x-openclaw-webhook-secret": SECRET,
-    });
-    expect(viaHeader.status).toBe(200);
-  });
-
-  it("413 for an announced Content-Length over the limit: answered unread, connection closed", async () => {
-    const handler = demoHandler({
-      routes: { demo: { sessionKey: "agent:main:main", secret: SECRET, limits: { maxBodyBytes: 1024 } } },
-    });
-    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
-    const res = await rawRequest(url + PATH, {
-      headers: { ...jsonHeaders(), "content-length": "5000" },
-      write: (req) => req.flushHeaders(), // headers only; the body never comes
-    });
-    expect(res.status).toBe(413);
-    expect(res.headers.connection).toBe("close");
-    expect(JSON.parse(res.body)).toMatchObject({ ok: false, routeId: "demo", code: "payload_too_large" });
-    expect(res.closed).toBe(true);
-    expect(handler.inFlight()).toBe(0);
-  });
-
-  it("413 for a chunked body that grows past the limit: cut off, connection closed, no hang", async () => {
-    const handler = demoHandler({
-      routes: { demo: { sessionKey: "agent:main:main", secret: SECRET, limits: { maxBodyBytes: 4096 } } },
-    });
-    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
-    let timer: NodeJS.Timeout | undefined;
-    const started = Date.now();
-    const res = await rawRequest(url + PATH, {
-      headers: jsonHeaders(), // no content-length: chunked
-      write: (req) => {
-        req.write('{"action":"create_flow","goal":"');
-        timer = setInterval(() => req.write("x".repeat(512)), 5);
-        req.on("response", () => clearInterval(timer));
-        req.on("close", () => clearInterval(timer));
-      },
-    });
-    clearInterval(timer);
-    expect(res.status).toBe(413);
-    expect(res.headers.connection).toBe("close");
-    expect(res.closed).toBe(true);
-    expect(Date.now() - started).toBeLessThan(5_000);
-    expect(handler.inFlight()).toBe(0);
-  });
-
-  it("a client that leaves mid-body gets nothing and releases its in-flight slot", async () => {
-    const handler = demoHandler();
-    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
-    await new Promise<void>((resolve) => {
-      const req = rawRequestRaw(url + PATH);
-      req.on("error", () => resolve());
-      req.write('{"action":');
-      setTimeout(() => req.destroy(), 50);
-    });
-    await waitFor(() => handler.inFlight() === 0);
-    expect((await post(url + PATH, { action: "list_flows" })).status).toBe(200);
-  });
-
-  it("429 with Retry-After and RateLimit-* headers; successes carry RateLimit-* too", async () => {
-    const handler = demoHandler({
-      routes: { demo: { sessionKey: "agent:main:main", secret: SECRET, limits: { rateLimit: { windowMs: 60_000, max: 2 } } } },
-    });
-    const { url } = await start(hostApp((app) => app.route("/", webhookApp(handler))));
-    const first = await post(url + PATH, { action: "list_flows" });
-    expect(first.status).toBe(200);
-    expect(first.headers.get("ratelimit-limit")).toBe("2");
-    expect(first.headers.get("ratelimit-remaining")).toBe("1");
-    await post(url + PATH, { action: "list_flows" });
-    const limited = await post(url + PATH, { action: "list_flows" });
-    expect(limited.status).toBe(429);
-    expect(limited.json).toMatchObject({ ok: false, code: "rate_limited" });
-    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(limited.headers.get("ratelimit-limit")).toBe("2");
-    expect(limited.headers.get("ratelimit-remaining")).toBe("0");
-    expect(Number(limited.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
   });
 });
 
@@ -248,15 +143,3 @@ describe("client address", () => {
     expect((await fromClient(url, "203.0.113.2")).status).toBe(429);
   });
 });
-
-function rawRequestRaw(url: string) {
-  return httpRequest(url, { method: "POST", headers: { ...jsonHeaders(), "content-length": "100" } });
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 2_000) {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -8,12 +8,13 @@ import {
   createMemoryTaskFlowRuntime,
   createWebhookHandler,
   type WebhookHandlerOptions,
+  type WebhooksConfigInput,
 } from "@taskflow-webhooks/core";
 
 export const SECRET = "test-secret-0123456789";
 export const PATH = "/plugins/webhooks/demo";
 
-export function demoHandler(overrides: Partial<WebhookHandlerOptions> & { routes?: Record<string, unknown> } = {}) {
+export function demoHandler(overrides: Partial<WebhookHandlerOptions> & { routes?: WebhooksConfigInput["routes"] } = {}) {
   const { routes, ...rest } = overrides;
   return createWebhookHandler({
     config: { routes: routes ?? { demo: { sessionKey: "agent:main:main", secret: SECRET } } },

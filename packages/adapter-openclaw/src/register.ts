@@ -3,17 +3,11 @@
 // several times per process (full and discovery loads, every config hot reload), and each
 // call simply replaces the routes (`replaceExisting`). Nothing long-lived is started.
 // The route list is logged once per process and again only when it changes.
-import { randomUUID } from "node:crypto";
-import {
-  assertWebhooksConfig,
-  createWebhookHandler,
-  errorResponse,
-  sendNodeResponse,
-  type WebhookHandler,
-} from "@taskflow-webhooks/core";
-import type { GatewayRouteHandler, OpenClawPluginApiLike } from "./gateway-api.js";
+import { assertWebhooksConfig, createWebhookHandler, type WebhookHandler } from "@taskflow-webhooks/core";
+import type { OpenClawPluginApiLike } from "./gateway-api.js";
 import { gatewayIdempotencyStore } from "./gateway-idempotency.js";
 import { gatewayLogger } from "./gateway-logger.js";
+import { gatewayRoute } from "./gateway-route.js";
 import { gatewayTaskFlowRuntime } from "./gateway-taskflow.js";
 import { gatewayClientAddress } from "./client-address.js";
 import { logRoutesOnce } from "./route-log.js";
@@ -36,27 +30,7 @@ export function registerWebhookRoutes(api: OpenClawPluginApiLike): WebhookHandle
   });
   const clientAddressOf = gatewayClientAddress(api.config, logger);
 
-  const route: GatewayRouteHandler = async (req, res) => {
-    try {
-      const response = await handler.handle({
-        method: req.method ?? "GET",
-        path: req.url ?? "/",
-        headers: req.headers,
-        remoteAddress: req.socket?.remoteAddress,
-        clientAddress: clientAddressOf(req),
-        body: { kind: "node", stream: req },
-      });
-      if (response === undefined) return false;
-      sendNodeResponse(res, response);
-      return true;
-    } catch (error) {
-      // A throw would become the Gateway's bare 500: answer our JSON envelope instead.
-      const correlationId = randomUUID();
-      logger.error("webhook adapter failed", { correlationId, error: error instanceof Error ? error.name : typeof error });
-      sendNodeResponse(res, errorResponse("internal_error", { correlationId }));
-      return true;
-    }
-  };
+  const route = gatewayRoute(handler, logger, { clientAddressOf });
 
   for (const { path } of handler.routes) {
     api.registerHttpRoute({ path, auth: "plugin", match: "exact", replaceExisting: true, handler: route });

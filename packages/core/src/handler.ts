@@ -11,6 +11,7 @@ import { assertWebhooksConfig, type WebhooksConfig } from "./config/parse-config
 import { runAction, type ActionContext } from "./actions/run-action.js";
 import type { WebhookAction } from "./actions/schemas.js";
 import { isWriteAction } from "./actions/write-actions.js";
+import type { WebhooksConfigInput } from "./config/schema.js";
 import { issueText, validateAction } from "./actions/validate.js";
 import { requestFingerprint } from "./idempotency/fingerprint.js";
 import { idempotencyKeyOf } from "./idempotency/idempotency-key.js";
@@ -25,17 +26,18 @@ import { rateLimitHeaders } from "./limits/rate-limit-headers.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { IdempotencyStore } from "./ports/idempotency-store.js";
 import type { ConsumeResult, LimiterStore } from "./ports/limiter-store.js";
-import { silentLogger, type Logger } from "./ports/logger.js";
+import { consoleLogger, type Logger } from "./ports/logger.js";
 import type { SecretResolver } from "./ports/secret-resolver.js";
 import { headerReader, type HeaderReader, type WebhookRequest } from "./request.js";
 import { buildRouteTable, lookupRoute, type CompiledRoute, type RouteTable } from "./routes/route-table.js";
-import { createNodeSecretResolver } from "./secrets/node-secret-resolver.js";
+import { createNodeSecretResolver, type SecretProviderConfig } from "./secrets/node-secret-resolver.js";
 import { resolveRouteSecrets, type ResolvedRouteSecrets } from "./secrets/resolve-route-secrets.js";
 import { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
 import { isPersistFailure } from "./taskflow/persist-failure.js";
 import { withDeadline } from "./taskflow/with-deadline.js";
 import type { TaskFlowRuntime } from "./taskflow/types.js";
 import { fail, type WebhookResponse } from "./view/envelope.js";
+import { errorName, internalErrorResponse } from "./view/internal-error.js";
 
 /** Everything `handleWebhook` needs, built once. */
 export interface WebhookContext {
@@ -322,16 +324,16 @@ function unread(response: WebhookResponse, bodyDeclared: boolean): WebhookRespon
   return response;
 }
 
-// Only the error's class name is logged: messages from a runtime may embed record data.
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
-}
 
 // ---------------------------------------------------------------------------------------
 
 export interface WebhookHandlerOptions {
-  /** Raw config (`{routes: {...}}`, validated here) or an already parsed WebhooksConfig. */
-  config: unknown;
+  /**
+   * The route record as written (`{ routes: { id: { sessionKey, secret, ... } } }`, validated
+   * here), or a config `parseWebhooksConfig` already returned. A value read from a file
+   * (`unknown`) goes through `assertWebhooksConfig` first, or is cast.
+   */
+  config: WebhooksConfigInput | WebhooksConfig;
   taskFlow: TaskFlowRuntime;
   /** Secrets resolved up front (see `loadWebhookHandler`); SecretRefs without one stay cold. */
   secrets?: ResolvedRouteSecrets;
@@ -343,6 +345,7 @@ export interface WebhookHandlerOptions {
    * `"deny"` answers 503 `limiter_unavailable`. A warning is logged at most once a minute.
    */
   onLimiterError?: LimiterErrorPolicy;
+  /** Default: `consoleLogger` (warnings to `console.warn`); `silentLogger` for tests. */
   logger?: Logger;
   /** IPs or CIDR ranges whose forwarding headers are believed. */
   trustedProxies?: readonly string[];
@@ -374,7 +377,7 @@ export interface WebhookHandler {
 }
 
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? consoleLogger;
   const config = isParsedConfig(options.config) ? options.config : assertWebhooksConfig(options.config);
   const clock = options.clock ?? systemClock;
   const ctx: WebhookContext = {
@@ -390,23 +393,26 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   };
   const routes = [...ctx.routes.values()].map((r) => ({ id: r.id, path: r.path, cold: r.matcher.cold }));
   return {
-    handle: (request) => handleWebhook(request, ctx),
+    // One boundary for every adapter: a throwing logger or idempotency store (or any other
+    // surprise) is the JSON 500 envelope here, never the host's own error page.
+    handle: async (request) => {
+      try {
+        return await handleWebhook(request, ctx);
+      } catch (error) {
+        return internalErrorResponse(error, { logger: ctx.logger, correlationId: ctx.correlationId, source: "webhook pipeline" });
+      }
+    },
     matches: (path) => lookupRoute(ctx.routes, path) !== undefined,
     routes,
     inFlight: () => ctx.inFlight.held(),
   };
 }
 
-/**
- * Validates config, resolves SecretRefs once, then builds the handler. Without a
- * `secretResolver`, refs resolve from `process.env` only (file/exec need providers).
- */
-export async function loadWebhookHandler(
-  options: WebhookHandlerOptions & { secretResolver?: SecretResolver },
-): Promise<WebhookHandler> {
-  const config = isParsedConfig(options.config) ? options.config : assertWebhooksConfig(options.config);
-  const secrets = options.secrets ?? (await resolveRouteSecrets(config, options.secretResolver ?? createNodeSecretResolver(), options.logger));
-  return createWebhookHandler({ ...options, config, secrets });
+export interface LoadWebhookHandlerOptions extends WebhookHandlerOptions {
+  /** Resolves SecretRefs. Default: `createNodeSecretResolver({ providers: secretProviders })`. */
+  secretResolver?: SecretResolver;
+  /** Named `file`/`exec` providers for the default resolver (`env` refs need none). */
+  secretProviders?: Record<string, SecretProviderConfig>;
 }
 
 function idempotencyOf(options: WebhookHandlerOptions): WebhookContext["idempotency"] {
@@ -415,7 +421,19 @@ function idempotencyOf(options: WebhookHandlerOptions): WebhookContext["idempote
   return { store, atomic: store === own, lockMs: options.idempotencyLockMs ?? DEFAULT_IDEMPOTENCY_LOCK_MS };
 }
 
-function isParsedConfig(config: unknown): config is WebhooksConfig {
+/**
+ * Validates config, resolves SecretRefs once, then builds the handler. The default
+ * resolver reads `process.env`, files and runs exec providers named in `secretProviders`.
+ */
+export async function loadWebhookHandler(options: LoadWebhookHandlerOptions): Promise<WebhookHandler> {
+  const config = isParsedConfig(options.config) ? options.config : assertWebhooksConfig(options.config);
+  const logger = options.logger ?? consoleLogger;
+  const resolver = options.secretResolver ?? createNodeSecretResolver({ providers: options.secretProviders ?? {} });
+  const secrets = options.secrets ?? (await resolveRouteSecrets(config, resolver, logger));
+  return createWebhookHandler({ ...options, config, secrets, logger });
+}
+
+function isParsedConfig(config: WebhooksConfigInput | WebhooksConfig): config is WebhooksConfig {
   return (
     typeof config === "object" &&
     config !== null &&

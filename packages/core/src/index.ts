@@ -1,11 +1,14 @@
 // @taskflow-webhooks/core: the framework-agnostic webhook pipeline and its ports.
 
 export { createWebhookHandler, DEFAULT_IDEMPOTENCY_LOCK_MS, handleWebhook, loadWebhookHandler } from "./handler.js";
-export type { RouteInfo, WebhookContext, WebhookHandler, WebhookHandlerOptions } from "./handler.js";
+export type { LoadWebhookHandlerOptions, RouteInfo, WebhookContext, WebhookHandler, WebhookHandlerOptions } from "./handler.js";
+export type { LoadWebhookAdapterOptions, WebhookAdapterOptions } from "./adapter-options.js";
 export type { HeaderInput, WebhookRequest } from "./request.js";
 export type { NodeReadableLike, RequestBody } from "./body/request-body.js";
 export { JSON_CONTENT_TYPE, fail as errorResponse } from "./view/envelope.js";
 export type { FailureDetails } from "./view/envelope.js";
+export { internalErrorResponse } from "./view/internal-error.js";
+export type { InternalErrorOptions } from "./view/internal-error.js";
 export type { FailureEnvelope, ResponseMeta, SuccessEnvelope, WebhookResponse } from "./view/envelope.js";
 export { flowView, taskView } from "./view/redact.js";
 export {
@@ -41,6 +44,7 @@ export { assertWebhooksConfig, parseWebhooksConfig, toConfigIssue, WebhookConfig
 export type {
   ConfigIssue,
   ConfigParseResult,
+  ParsedWebhooksConfig,
   RouteConfig,
   RouteIdempotency,
   RouteLimits,
@@ -76,7 +80,7 @@ export type { ValidationIssue } from "./actions/validate.js";
 // Ports and their default implementations
 export { systemClock } from "./ports/clock.js";
 export type { Clock, TimerHandle } from "./ports/clock.js";
-export { silentLogger } from "./ports/logger.js";
+export { consoleLogger, silentLogger } from "./ports/logger.js";
 export type { LogFields, Logger } from "./ports/logger.js";
 export type { ConsumeOptions, ConsumeResult, LimiterStore } from "./ports/limiter-store.js";
 export type { SecretRef, SecretResolver } from "./ports/secret-resolver.js";

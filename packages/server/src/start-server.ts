@@ -8,9 +8,10 @@ import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createAdaptorServer } from "@hono/node-server";
 import { Hono } from "hono";
-import { webhookApp } from "@taskflow-webhooks/adapter-hono";
+import { toHonoResponse, webhookApp } from "@taskflow-webhooks/adapter-hono";
 import {
   createMemoryTaskFlowRuntime,
+  internalErrorResponse,
   createNodeSecretResolver,
   loadWebhookHandler,
   type Clock,
@@ -51,6 +52,8 @@ export interface StartServerOptions {
   log?: LogSink;
   clock?: Clock;
   shutdownTimeoutMs?: number;
+  /** Serve this handler instead of building one from `config.routes` (tests, embedding). */
+  handler?: WebhookHandler;
 }
 
 export interface RunningServer {
@@ -95,7 +98,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     } else if (limiterSetting !== "memory") {
       throw new ServerStartError(`limiter must be "memory", "sqlite" or a redis:// URL, not ${JSON.stringify(redactUrl(limiterSetting))}`);
     }
-    handler = await loadWebhookHandler({
+    handler = options.handler ?? await loadWebhookHandler({
       config: config.webhooks,
       taskFlow: store,
       secretResolver: createNodeSecretResolver({ env: options.env ?? process.env, providers: settings.secretProviders ?? {} }),
@@ -107,6 +110,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     const denyWithoutLimiter = settings.onLimiterError === "deny";
     const app = new Hono();
+    // Whatever throws outside the webhook handler's own boundary (the request log, /healthz):
+    // the JSON 500 envelope with a logged correlation id, never a stack on stderr.
+    app.onError((error, c) =>
+      toHonoResponse(c, internalErrorResponse(error, { logger, correlationId: () => crypto.randomUUID(), source: "server" })),
+    );
     app.use(requestLog(handler, log, () => performance.now()));
     // Each dependency answers for itself. The instance is unhealthy (503) when its TaskFlow
     // store is, or when its limiter is down and requests are denied without it; a limiter
@@ -122,7 +130,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ok ? 200 : 503,
       );
     });
-    app.route("/", webhookApp(handler, { onResponse: rememberAnswer }));
+    app.route("/", webhookApp(handler, { onResponse: rememberAnswer, logger }));
     server = createAdaptorServer({ fetch: app.fetch }) as Server;
     await listen(server, port, host);
   } catch (error) {

@@ -34,9 +34,16 @@ export interface RouteConfig {
   idempotency: RouteIdempotency;
 }
 
+/**
+ * The parsed config (defaults applied, routes as a list). To write a config, annotate it
+ * with `WebhooksConfigInput`, the route record the schema accepts.
+ */
 export interface WebhooksConfig {
   routes: RouteConfig[];
 }
+
+/** The same parsed shape, under a name that says so. */
+export type ParsedWebhooksConfig = WebhooksConfig;
 
 export interface ConfigIssue {
   /** Dotted config path, e.g. `routes.zapier.sessionKey`. */

@@ -9,6 +9,17 @@ export interface Logger {
   debug?(message: string, fields?: LogFields): void;
 }
 
+/**
+ * The default wherever no logger is given (the core, every adapter, `loadWebhookHandler`):
+ * a cold route or a body a parser already read must never go unnoticed.
+ */
+export const consoleLogger: Logger = {
+  info: (message, fields) => (fields ? console.info(message, fields) : console.info(message)),
+  warn: (message, fields) => (fields ? console.warn(message, fields) : console.warn(message)),
+  error: (message, fields) => (fields ? console.error(message, fields) : console.error(message)),
+};
+
+/** Drops everything: for tests that assert on answers, not on log lines. */
 export const silentLogger: Logger = {
   info: () => {},
   warn: () => {},

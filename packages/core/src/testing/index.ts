@@ -18,3 +18,12 @@ export {
   type LimiterConformanceBackend,
   type LimiterConformanceFactory,
 } from "./limiter-conformance.js";
+export {
+  runTransportConformance,
+  type TransportCase,
+  type TransportConformanceOptions,
+  type TransportKitServer,
+  type TransportKitTarget,
+  type TransportLogLine,
+} from "./transport-conformance.js";
+export { createTransportKitHandler, KIT_ROUTES, KIT_SECRET, kitPath, transportKitConfig } from "./transport-kit-handler.js";
