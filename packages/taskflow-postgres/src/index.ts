@@ -9,3 +9,4 @@ export {
 } from "./postgres-store.js";
 export { DEFAULT_SCHEMA, MIGRATIONS, PostgresTaskFlowSchemaError, SCHEMA_VERSION, migrate, readSchemaVersion } from "./schema.js";
 export { OutcomeUnknownError } from "./storage-errors.js";
+export type { PostgresIdempotencyStore } from "./postgres-idempotency.js";

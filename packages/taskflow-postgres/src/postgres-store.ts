@@ -41,6 +41,7 @@ import {
   type FlowChange,
   type FlowPage,
   type FlowPageParams,
+  type WriteOptions,
   type MutationResult,
   type RunTaskParams,
   type RunTaskResult,
@@ -52,6 +53,7 @@ import {
 import { flowTable, insertSql, setSql, taskTable } from "./record-columns.js";
 import { DEFAULT_SCHEMA, PostgresTaskFlowSchemaError, SCHEMA_VERSION, checkSchemaName, migrate, readSchemaVersion } from "./schema.js";
 import { OutcomeUnknownError, isPersistError, notApplied, persistFailure, statementFailure } from "./storage-errors.js";
+import { createPostgresIdempotency, type PostgresIdempotencyStore } from "./postgres-idempotency.js";
 
 export const DEFAULT_QUERY_TIMEOUT_MS = 5_000;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
@@ -84,6 +86,12 @@ export type PostgresBoundTaskFlow = { readonly sessionKey: string } & {
 
 export interface PostgresTaskFlowStore extends TaskFlowRuntime {
   bindSession(params: { sessionKey: string }): PostgresBoundTaskFlow;
+  /**
+   * Idempotency records in this database. Every write of a bound handle honours
+   * `options.idempotency`: the record commits in the write's own transaction, so a crash
+   * never keeps a write and loses its record (or the reverse), on any instance.
+   */
+  readonly idempotencyStore: PostgresIdempotencyStore;
   /** Ends the pool this store opened (not one passed in). Later calls fail like a storage failure. Idempotent. */
   close(): Promise<void>;
   /** `SELECT 1` answers within the query timeout. Never throws. */
@@ -281,15 +289,29 @@ export async function openPostgresTaskFlowStore(options: PostgresTaskFlowStoreOp
 
   // -- operations ---------------------------------------------------------------------
 
-  async function createManagedFlow(owner: string, params: CreateManagedFlowParams): Promise<TaskFlowRecord> {
+  const idempotency = createPostgresIdempotency(schema, read);
+
+  async function createManagedFlow(
+    owner: string,
+    params: CreateManagedFlowParams,
+    options?: WriteOptions<TaskFlowRecord> | WriteOptions<TaskFlowRecord | null>,
+  ): Promise<TaskFlowRecord> {
     const flow = newManagedFlow(params, { flowId: generateId(), ownerKey: owner, now: clock.now() });
-    return withClient(async (q) => flowTable.decode((await q(sql.insertFlow, flowTable.encode(flow)))[0]!));
+    const insert = async (q: Query) => flowTable.decode((await q(sql.insertFlow, flowTable.encode(flow)))[0]!);
+    const write = options?.idempotency as WriteOptions<TaskFlowRecord>["idempotency"];
+    if (!write) return withClient(insert);
+    return inTransaction(async (q) => {
+      const created = await insert(q);
+      await idempotency.recordInTransaction(q, write, created);
+      return created;
+    });
   }
 
   async function mutateFlow(
     owner: string,
     params: { flowId: string; expectedRevision: number },
     change: (now: number) => FlowChange,
+    options?: WriteOptions<MutationResult>,
   ): Promise<MutationResult> {
     const why = (flow: TaskFlowRecord | undefined): MutationResult => {
       if (!flow) return { applied: false, code: "not_found" };
@@ -297,7 +319,24 @@ export async function openPostgresTaskFlowStore(options: PostgresTaskFlowStoreOp
       return { applied: false, code: "revision_conflict", current: flow };
     };
     let flow: TaskFlowRecord | undefined;
+    const write = options?.idempotency;
     try {
+      if (write) {
+        // With an idempotency record: one transaction holding the row lock, so the write and
+        // its record commit together.
+        return await inTransaction(async (q) => {
+          const locked = decodeFlow((await q(sql.lockOwnedFlow, [params.flowId, owner]))[0]);
+          flow = locked;
+          let outcome: MutationResult;
+          if (!locked || locked.syncMode !== "managed" || locked.revision !== params.expectedRevision) outcome = why(locked);
+          else {
+            const now = clock.now();
+            outcome = { applied: true, flow: await writeFlow(q, locked, applyChange(locked, change(now), now)) };
+          }
+          await idempotency.recordInTransaction(q, write, outcome);
+          return outcome;
+        });
+      }
       flow = await read((q) => readOwnedFlow(q, owner, params.flowId));
       if (!flow || flow.syncMode !== "managed" || flow.revision !== params.expectedRevision) return why(flow);
       const now = clock.now();
@@ -315,25 +354,12 @@ export async function openPostgresTaskFlowStore(options: PostgresTaskFlowStoreOp
     }
   }
 
-  async function cancelFlow(owner: string, flowId: string): Promise<CancelResult> {
+  async function cancelFlow(owner: string, flowId: string, options?: WriteOptions<CancelResult>): Promise<CancelResult> {
     try {
-      return await inTransaction(async (q): Promise<CancelResult> => {
-        const flow = decodeFlow((await q(sql.lockOwnedFlow, [flowId, owner]))[0]);
-        if (!flow) return { found: false, cancelled: false, reason: "Flow not found." };
-        const children = (await q(sql.lockFlowTasks, [flowId])).map((row) => taskTable.decode(row));
-        if (isTerminalFlow(flow)) return { found: true, cancelled: false, reason: `Flow is already ${flow.status}.`, flow, tasks: children };
-        const now = clock.now();
-        // Like the reference: record the request (its own revision), then end the flow;
-        // both land in one UPDATE at the end of this transaction.
-        let next = flow;
-        if (next.cancelRequestedAt == null) next = applyChange(next, requestCancelChange(now), now);
-        const settled = children.map((task) => (isActiveTask(task) ? cancelledTask(task, now) : task));
-        for (let i = 0; i < settled.length; i++) {
-          if (settled[i] !== children[i]) await q(sql.updateTask, [settled[i]!.taskId, ...taskTable.encode(settled[i]!)]);
-        }
-        next = applyChange(next, cancelledChange(now), now);
-        const written = await writeFlow(q, flow, next);
-        return { found: true, cancelled: true, flow: written, tasks: await readFlowTasks(q, flowId) };
+      return await inTransaction(async (q) => {
+        const outcome = await cancelIn(q, owner, flowId);
+        await idempotency.recordInTransaction(q, options?.idempotency, outcome);
+        return outcome;
       });
     } catch (error) {
       if (!isPersistError(error)) throw error;
@@ -344,28 +370,53 @@ export async function openPostgresTaskFlowStore(options: PostgresTaskFlowStoreOp
     }
   }
 
-  async function runTask(owner: string, params: RunTaskParams): Promise<RunTaskResult> {
+  async function cancelIn(q: Query, owner: string, flowId: string): Promise<CancelResult> {
+    const flow = decodeFlow((await q(sql.lockOwnedFlow, [flowId, owner]))[0]);
+    if (!flow) return { found: false, cancelled: false, reason: "Flow not found." };
+    const children = (await q(sql.lockFlowTasks, [flowId])).map((row) => taskTable.decode(row));
+    if (isTerminalFlow(flow)) return { found: true, cancelled: false, reason: `Flow is already ${flow.status}.`, flow, tasks: children };
+    const now = clock.now();
+    // Like the reference: record the request (its own revision), then end the flow;
+    // both land in one UPDATE at the end of this transaction.
+    let next = flow;
+    if (next.cancelRequestedAt == null) next = applyChange(next, requestCancelChange(now), now);
+    const settled = children.map((task) => (isActiveTask(task) ? cancelledTask(task, now) : task));
+    for (let i = 0; i < settled.length; i++) {
+      if (settled[i] !== children[i]) await q(sql.updateTask, [settled[i]!.taskId, ...taskTable.encode(settled[i]!)]);
+    }
+    next = applyChange(next, cancelledChange(now), now);
+    const written = await writeFlow(q, flow, next);
+    return { found: true, cancelled: true, flow: written, tasks: await readFlowTasks(q, flowId) };
+  }
+
+  async function runTask(owner: string, params: RunTaskParams, options?: WriteOptions<RunTaskResult>): Promise<RunTaskResult> {
     try {
-      return await inTransaction(async (q): Promise<RunTaskResult> => {
-        const flow = decodeFlow((await q(sql.lockOwnedFlow, [params.flowId, owner]))[0]);
-        if (!flow) return { created: false, found: false, reason: "Flow not found." };
-        const refusal = runTaskRefusal(flow);
-        if (refusal) return { created: false, found: true, reason: refusal, flow };
-        // A retry names the same run: same runId, runtime, flow and child session.
-        if (params.runId) {
-          const retried = await q(sql.selectRetriedTask, [flow.flowId, params.runtime, params.runId, params.childSessionKey ?? null]);
-          if (retried[0]) return { created: true, flow, task: taskTable.decode(retried[0]) };
-        }
-        // Recording a child does not touch the flow, so its revision stays put.
-        const task = newTaskRecord(flow, params, { taskId: generateId(), now: clock.now() });
-        const rows = await q(sql.insertTask, taskTable.encode(task));
-        return { created: true, flow, task: taskTable.decode(rows[0]!) };
+      return await inTransaction(async (q) => {
+        const outcome = await runTaskIn(q, owner, params);
+        await idempotency.recordInTransaction(q, options?.idempotency, outcome);
+        return outcome;
       });
     } catch (error) {
       if (!isPersistError(error)) throw error;
       const flow = await tryRead((q) => readOwnedFlow(q, owner, params.flowId));
       return { created: false, found: true, reason: TASK_PERSIST_FAILED, ...(flow && { flow }) };
     }
+  }
+
+  async function runTaskIn(q: Query, owner: string, params: RunTaskParams): Promise<RunTaskResult> {
+    const flow = decodeFlow((await q(sql.lockOwnedFlow, [params.flowId, owner]))[0]);
+    if (!flow) return { created: false, found: false, reason: "Flow not found." };
+    const refusal = runTaskRefusal(flow);
+    if (refusal) return { created: false, found: true, reason: refusal, flow };
+    // A retry names the same run: same runId, runtime, flow and child session.
+    if (params.runId) {
+      const retried = await q(sql.selectRetriedTask, [flow.flowId, params.runtime, params.runId, params.childSessionKey ?? null]);
+      if (retried[0]) return { created: true, flow, task: taskTable.decode(retried[0]) };
+    }
+    // Recording a child does not touch the flow, so its revision stays put.
+    const task = newTaskRecord(flow, params, { taskId: generateId(), now: clock.now() });
+    const rows = await q(sql.insertTask, taskTable.encode(task));
+    return { created: true, flow, task: taskTable.decode(rows[0]!) };
   }
 
   async function taskSummary(owner: string, flowId: string): Promise<TaskSummary | undefined> {
@@ -384,10 +435,10 @@ export async function openPostgresTaskFlowStore(options: PostgresTaskFlowStoreOp
     return {
       sessionKey,
       // A TaskFlowPersistError ("TaskFlow persistence failed.") or an OutcomeUnknownError.
-      createManaged: (params) => createManagedFlow(owner, params),
-      async tryCreateManaged(params) {
+      createManaged: (params, options) => createManagedFlow(owner, params, options),
+      async tryCreateManaged(params, options) {
         try {
-          return await createManagedFlow(owner, params);
+          return await createManagedFlow(owner, params, options);
         } catch (error) {
           if (isPersistError(error)) return null;
           throw error;
@@ -404,19 +455,20 @@ export async function openPostgresTaskFlowStore(options: PostgresTaskFlowStoreOp
         return token.trim() === owner.trim() ? latest() : undefined;
       },
       getTaskSummary: (flowId) => taskSummary(owner, flowId),
-      setWaiting: (params) => mutateFlow(owner, params, () => setWaitingChange(params)),
-      resume: (params) => mutateFlow(owner, params, () => resumeChange(params)),
-      finish: (params) => mutateFlow(owner, params, (now) => finishChange(params, now)),
-      fail: (params) => mutateFlow(owner, params, (now) => failChange(params, now)),
-      requestCancel: (params) => mutateFlow(owner, params, requestCancelChange),
-      cancel: ({ flowId }) => cancelFlow(owner, flowId),
-      runTask: (params) => runTask(owner, params),
+      setWaiting: (params, options) => mutateFlow(owner, params, () => setWaitingChange(params), options),
+      resume: (params, options) => mutateFlow(owner, params, () => resumeChange(params), options),
+      finish: (params, options) => mutateFlow(owner, params, (now) => finishChange(params, now), options),
+      fail: (params, options) => mutateFlow(owner, params, (now) => failChange(params, now), options),
+      requestCancel: (params, options) => mutateFlow(owner, params, requestCancelChange, options),
+      cancel: ({ flowId }, options) => cancelFlow(owner, flowId, options),
+      runTask: (params, options) => runTask(owner, params, options),
     };
   }
 
   let closed = false;
   return {
     bindSession,
+    idempotencyStore: idempotency.store,
     schema,
     schemaVersion,
     async close() {

@@ -79,6 +79,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_by_run ON ${s}.tasks (parent_flow_id, runtime, run_id) WHERE run_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    description: "idempotency records",
+    sql: (s) => `
+      CREATE TABLE ${s}.idempotency (
+        scope       text    PRIMARY KEY,
+        fingerprint text    NOT NULL,
+        token       text    NOT NULL,
+        status      integer,
+        body        text,
+        expires_at  bigint  NOT NULL
+      );
+      CREATE INDEX idempotency_by_expiry ON ${s}.idempotency (expires_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -29,7 +29,10 @@ describe("migrations", () => {
     try {
       expect(stores.map((s) => s.schemaVersion)).toEqual(Array(6).fill(SCHEMA_VERSION));
       const { rows } = await admin.query(`SELECT version, description FROM ${schema}.taskflow_migrations ORDER BY version`);
-      expect(rows).toEqual([{ version: 1, description: "flows and tasks" }]);
+      expect(rows).toEqual([
+        { version: 1, description: "flows and tasks" },
+        { version: 2, description: "idempotency records" },
+      ]);
       // And they all work on the same tables.
       const flow = await stores[0]!.bindSession({ sessionKey: "s" }).createManaged({ controllerId: "c", goal: "g" });
       expect(await stores[5]!.bindSession({ sessionKey: "s" }).get(flow.flowId)).toEqual(flow);
@@ -43,7 +46,7 @@ describe("migrations", () => {
     const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await client.connect();
     try {
-      expect(await migrate(client, schema)).toEqual([1]);
+      expect(await migrate(client, schema)).toEqual([1, 2]);
       expect(await migrate(client, schema)).toEqual([]);
     } finally {
       await client.end();
@@ -57,7 +60,7 @@ describe("migrations", () => {
     await expect(openPostgresTaskFlowStore({ connectionString: TEST_DATABASE_URL, schema })).rejects.toThrow(PostgresTaskFlowSchemaError);
     await expect(openPostgresTaskFlowStore({ connectionString: TEST_DATABASE_URL, schema })).rejects.toThrow(/version 99 is newer/);
     const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${schema}.taskflow_migrations`);
-    expect(rows[0].n).toBe(2);
+    expect(rows[0].n).toBe(SCHEMA_VERSION + 1);
   });
 
   it("with migrate: false, an unmigrated schema fails the open and names the migrate command", async () => {
