@@ -200,7 +200,10 @@ async function idempotentAction(
   ctx: WebhookContext,
 ): Promise<WebhookResponse> {
   const routeId = route.id;
-  const { store, atomic, lockMs } = ctx.idempotency;
+  const { store, atomic } = ctx.idempotency;
+  // The lock outlasts the call's own deadline (twice over), so it never lapses while the
+  // first delivery may still be writing; a crashed holder blocks for this long at most.
+  const lockMs = Math.max(ctx.idempotency.lockMs, 2 * route.limits.taskFlowTimeoutMs);
   const scope = `${routeId}\n${key}`;
   const now = ctx.clock.now();
   let reservation;

@@ -143,7 +143,11 @@ describe("Idempotency-Key on writes", () => {
 
   it("a reservation whose holder never finishes stops blocking once its lock lifetime passes", async () => {
     const gate = blockingRuntime();
-    const { handler, clock } = setup({ taskFlow: gate.runtime, idempotencyLockMs: 5_000 });
+    const { handler, clock } = setup({
+      taskFlow: gate.runtime,
+      idempotencyLockMs: 5_000,
+      routeExtra: { limits: { taskFlowTimeoutMs: 1_000 } },
+    });
     void handler.handle(keyed("stuck", create));
     await gate.started;
     clock.advance(4_999);
@@ -154,6 +158,24 @@ describe("Idempotency-Key on writes", () => {
     expect(gate.calls()).toBe(2);
     gate.open();
     expect(parse(await taken).status).toBe(200);
+  });
+
+  it("the lock outlasts the route's taskFlowTimeoutMs (twice) even when idempotencyLockMs is shorter", async () => {
+    const gate = blockingRuntime();
+    const { handler, clock } = setup({
+      taskFlow: gate.runtime,
+      idempotencyLockMs: 5_000,
+      routeExtra: { limits: { taskFlowTimeoutMs: 30_000 } },
+    });
+    void handler.handle(keyed("long", create));
+    await gate.started;
+    clock.advance(59_999);
+    expect(parse(await handler.handle(keyed("long", create))).status).toBe(409);
+    clock.advance(1);
+    void handler.handle(keyed("long", create));
+    await new Promise((r) => setImmediate(r));
+    expect(gate.calls()).toBe(2);
+    gate.open();
   });
 
   it("a timed-out write keeps its reservation until the call settles, then its real answer is replayed", async () => {
