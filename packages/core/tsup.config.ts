@@ -1,11 +1,11 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", testing: "src/testing/index.ts" },
+  entry: { index: "src/index.ts", testing: "src/testing/index.ts", otel: "src/otel/index.ts" },
   format: ["esm", "cjs"],
   dts: true,
   clean: true,
   target: "node20",
   sourcemap: true,
-  external: ["vitest"],
+  external: ["vitest", "@opentelemetry/api"],
 });

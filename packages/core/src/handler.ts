@@ -29,6 +29,7 @@ import type { ConsumeResult, LimiterStore } from "./ports/limiter-store.js";
 import { consoleLogger, type Logger } from "./ports/logger.js";
 import type { SecretResolver } from "./ports/secret-resolver.js";
 import { headerReader, type HeaderReader, type WebhookRequest } from "./request.js";
+import { hasSubscribers, traceRequest } from "./observability/request-channel.js";
 import { buildRouteTable, lookupRoute, type CompiledRoute, type RouteTable } from "./routes/route-table.js";
 import { createNodeSecretResolver, type SecretProviderConfig } from "./secrets/node-secret-resolver.js";
 import { resolveRouteSecrets, type ResolvedRouteSecrets } from "./secrets/resolve-route-secrets.js";
@@ -370,6 +371,8 @@ export interface RouteInfo {
 }
 
 export interface WebhookHandler {
+  /** Tells this handler's events on the `taskflow-webhooks:request` channel from others'. */
+  readonly id?: number;
   /** Answers a request, or `undefined` when its path is not a webhook route. */
   handle(request: WebhookRequest): Promise<WebhookResponse | undefined>;
   /** Whether a request target path belongs to a webhook route. */
@@ -395,20 +398,38 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
     idempotency: idempotencyOf(options),
   };
   const routes = [...ctx.routes.values()].map((r) => ({ id: r.id, path: r.path, cold: r.matcher.cold }));
+  const id = nextHandlerId++;
+  // One boundary for every adapter: a throwing logger or idempotency store (or any other
+  // surprise) is the JSON 500 envelope here, never the host's own error page.
+  const guarded = async (request: WebhookRequest): Promise<WebhookResponse | undefined> => {
+    try {
+      return await handleWebhook(request, ctx);
+    } catch (error) {
+      return internalErrorResponse(error, { logger: ctx.logger, correlationId: ctx.correlationId, source: "webhook pipeline" });
+    }
+  };
   return {
-    // One boundary for every adapter: a throwing logger or idempotency store (or any other
-    // surprise) is the JSON 500 envelope here, never the host's own error page.
-    handle: async (request) => {
-      try {
-        return await handleWebhook(request, ctx);
-      } catch (error) {
-        return internalErrorResponse(error, { logger: ctx.logger, correlationId: ctx.correlationId, source: "webhook pipeline" });
-      }
-    },
+    id,
+    handle: (request) => (hasSubscribers() ? tracedWebhook(id, request, ctx.routes, guarded) : guarded(request)),
     matches: (path) => lookupRoute(ctx.routes, path) !== undefined,
     routes,
     inFlight: () => ctx.inFlight.held(),
   };
+}
+
+let nextHandlerId = 1;
+
+/** The request on the `taskflow-webhooks:request` channel; paths that are not routes publish nothing. */
+function tracedWebhook(
+  handlerId: number,
+  request: WebhookRequest,
+  routes: RouteTable,
+  handle: (request: WebhookRequest) => Promise<WebhookResponse | undefined>,
+): Promise<WebhookResponse | undefined> {
+  const route = lookupRoute(routes, request.path);
+  if (route === undefined) return handle(request);
+  const base = { handlerId, method: request.method.toUpperCase(), path: route.path, routeId: route.id };
+  return traceRequest(base, () => handle(request));
 }
 
 export interface LoadWebhookHandlerOptions extends WebhookHandlerOptions {

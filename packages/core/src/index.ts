@@ -4,6 +4,8 @@ export { createWebhookHandler, DEFAULT_IDEMPOTENCY_LOCK_MS, handleWebhook, loadW
 export type { LoadWebhookHandlerOptions, RouteInfo, WebhookContext, WebhookHandler, WebhookHandlerOptions } from "./handler.js";
 export type { LoadWebhookAdapterOptions, WebhookAdapterOptions } from "./adapter-options.js";
 export type { HeaderInput, WebhookRequest } from "./request.js";
+export { REQUEST_CHANNEL_NAME, requestChannel } from "./observability/request-channel.js";
+export type { RequestTraceContext } from "./observability/request-channel.js";
 export type { NodeReadableLike, RequestBody } from "./body/request-body.js";
 export { JSON_CONTENT_TYPE, fail as errorResponse } from "./view/envelope.js";
 export type { FailureDetails } from "./view/envelope.js";

@@ -35,6 +35,7 @@ serve options:
                                    printed once to stderr
       --log-level <level>          debug, info (default), warn or error
       --log-format <json|pretty>   one JSON object per line (default) or a terminal line
+      --metrics                    serve Prometheus metrics on GET /metrics (or server.metrics)
   -h, --help                       this help
 
 send options:
@@ -78,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
         "generate-secret-if-missing": { type: "boolean" },
         "log-level": { type: "string" },
         "log-format": { type: "string" },
+        metrics: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -125,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
       ...(db !== undefined && { db }),
       ...(limiter !== undefined && { limiter }),
       ...(store !== undefined && { store }),
+      ...(values.metrics && { metrics: true }),
       log,
     });
     for (const secret of generated) process.stderr.write(quickStartMessage(secret, server.url));

@@ -77,6 +77,8 @@ export const ServerSettingsSchema = v.strictObject({
   trustedProxies: v.optional(v.array(nonEmpty)),
   secretProviders: v.optional(v.record(nonEmpty, SecretProviderSchema)),
   shutdownTimeoutMs: v.optional(integer(0, 10 * 60_000)),
+  /** Serve Prometheus metrics on `GET /metrics` (off by default: it names the routes). */
+  metrics: v.optional(v.boolean()),
 });
 
 export const ServerConfigFileSchema = v.strictObject({

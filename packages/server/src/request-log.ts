@@ -17,6 +17,9 @@ export function rememberAnswer(c: Context, response: WebhookResponse): void {
   c.set(ANSWER_KEY, response);
 }
 
+/** The core's answer to this request, when a webhook route answered it. */
+export const answerOf = (c: Context): WebhookResponse | undefined => c.get(ANSWER_KEY) as WebhookResponse | undefined;
+
 export function requestLog(handler: WebhookHandler, sink: LogSink, now: () => number): MiddlewareHandler {
   const routeIds = new Map(handler.routes.map((r) => [r.path, r.id]));
   return async (c, next) => {

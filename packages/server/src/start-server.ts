@@ -23,7 +23,8 @@ import {
 } from "@taskflow-webhooks/core";
 import { parseServerConfig, type ServerConfig } from "./config-file.js";
 import { isPostgresUrl, isRedisUrl, redactUrl } from "./connection-url.js";
-import { rememberAnswer, requestLog, stdoutLogSink, type LogSink } from "./request-log.js";
+import { createServerMetrics } from "./prometheus-metrics.js";
+import { answerOf, rememberAnswer, requestLog, stdoutLogSink, type LogSink } from "./request-log.js";
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = "127.0.0.1";
@@ -54,6 +55,8 @@ export interface StartServerOptions {
   shutdownTimeoutMs?: number;
   /** Serve this handler instead of building one from `config.routes` (tests, embedding). */
   handler?: WebhookHandler;
+  /** Serve Prometheus metrics on `GET /metrics` (wins over `server.metrics`). */
+  metrics?: boolean;
 }
 
 export interface RunningServer {
@@ -116,6 +119,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       toHonoResponse(c, internalErrorResponse(error, { logger, correlationId: () => crypto.randomUUID(), source: "server" })),
     );
     app.use(requestLog(handler, log, () => performance.now()));
+    if (options.metrics ?? settings.metrics ?? false) {
+      const { registry, middleware } = createServerMetrics(handler, () => performance.now());
+      app.use(middleware(answerOf));
+      app.get("/metrics", async (c) => c.body(await registry.metrics(), 200, { "content-type": registry.contentType }));
+    }
     // Each dependency answers for itself. The instance is unhealthy (503) when its TaskFlow
     // store is, or when its limiter is down and requests are denied without it; a limiter
     // outage under onLimiterError "allow" is reported but keeps the instance in rotation.
