@@ -32,7 +32,12 @@ export const DEFAULT_DB = "./.data/taskflows.sqlite";
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** A TaskFlow store the server owns: closed on shutdown, asked by `/healthz`. */
-export type ServerStore = TaskFlowRuntime & { close?(): void | Promise<void>; isHealthy?(): boolean | Promise<boolean> };
+export type ServerStore = TaskFlowRuntime & {
+  close?(): void | Promise<void>;
+  isHealthy?(): boolean | Promise<boolean>;
+  /** Why the store is not usable, shown by `/healthz` (so it must name no path or secret); wins over isHealthy. */
+  healthProblem?(): string | undefined;
+};
 
 export interface StartServerOptions {
   /** The config file's content (`{routes, server?}`), or an already validated ServerConfig. */
@@ -128,15 +133,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // store is, or when its limiter is down and requests are denied without it; a limiter
     // outage under onLimiterError "allow" is reported but keeps the instance in rotation.
     app.on(["GET", "HEAD"], "/healthz", async (c) => {
+      const problem = store.healthProblem?.();
       const [taskFlowOk, limiterOk] = await Promise.all([
-        Promise.resolve(store.isHealthy?.() ?? true).catch(() => false),
+        store.healthProblem ? problem === undefined : Promise.resolve(store.isHealthy?.() ?? true).catch(() => false),
         limiter?.isHealthy ? limiter.isHealthy().catch(() => false) : Promise.resolve(true),
       ]);
       const ok = taskFlowOk && (limiterOk || !denyWithoutLimiter);
-      return c.json(
-        { ok, taskFlow: { store: description.store, ok: taskFlowOk }, limiter: { store: limiter?.kind ?? "memory", ok: limiterOk } },
-        ok ? 200 : 503,
-      );
+      const taskFlow = { store: description.store, ok: taskFlowOk, ...(problem !== undefined && { reason: problem }) };
+      return c.json({ ok, taskFlow, limiter: { store: limiter?.kind ?? "memory", ok: limiterOk } }, ok ? 200 : 503);
     });
     app.route("/", webhookApp(handler, { onResponse: rememberAnswer, logger }));
     server = createAdaptorServer({ fetch: app.fetch }) as Server;

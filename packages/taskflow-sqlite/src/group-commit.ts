@@ -39,6 +39,13 @@ export interface GroupCommitOptions {
   isStorageError(error: unknown): boolean;
   /** Called after every successful COMMIT with the number of writes it held (metrics, tests). */
   onCommit?: (info: { writes: number }) => void;
+  /**
+   * Asked just before each COMMIT: a storage error when the group must not commit (its
+   * file is gone or would crash the process), with `abandon` when the connection must not
+   * even be rolled back (SQLite would touch a faulty -shm). The group is then answered
+   * with that error; its reads are refused instead of read again.
+   */
+  beforeCommit?: () => { error: unknown; abandon: boolean } | undefined;
 }
 
 export interface GroupCommit {
@@ -66,7 +73,7 @@ interface Waiter {
 }
 
 export function createGroupCommit(db: Database.Database, options: GroupCommitOptions): GroupCommit {
-  const { isStorageError, onCommit } = options;
+  const { isStorageError, onCommit, beforeCommit } = options;
   const maxWrites = Math.max(1, Math.floor(options.maxWrites));
   const statement = (source: string) => db.prepare(source);
   const sql = {
@@ -92,9 +99,10 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
   };
 
   /** Answers the group's callers; `error` is set when the COMMIT failed (the group rolled back). */
-  function answer(group: Waiter[], error: unknown) {
+  function answer(group: Waiter[], error: unknown, abandoned = false) {
     for (const waiter of group) {
       if (waiter.kind === "threw") waiter.reject(waiter.value);
+      else if (waiter.kind === "read" && abandoned) waiter.reject(error);
       else if (waiter.kind === "read") settle(waiter, error === undefined ? () => waiter.value : waiter.read!);
       else if (waiter.kind === "failed") settle(waiter, () => waiter.job!.failed(waiter.value));
       else if (error !== undefined) settle(waiter, () => waiter.job!.failed(error));
@@ -112,6 +120,12 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
     if (scheduled !== undefined) clearImmediate(scheduled);
     scheduled = undefined;
     let error = rolledBack;
+    const refused = error === undefined ? beforeCommit?.() : undefined;
+    if (refused) {
+      if (!refused.abandon) tryRollback();
+      answer(group, refused.error, refused.abandon);
+      return;
+    }
     if (error === undefined) {
       try {
         sql.commit.run();

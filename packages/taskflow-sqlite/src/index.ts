@@ -3,6 +3,8 @@ export {
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_MAX_WRITES_PER_COMMIT,
   openSqliteTaskFlowStore,
+  SqliteNotWritableError,
+  SqliteStorageFaultError,
   type SqliteBoundTaskFlow,
   type SqliteTaskFlowStore,
   type SqliteTaskFlowStoreOptions,

@@ -28,6 +28,7 @@ import {
   setWaitingChange,
   summarizeCounts,
   systemClock,
+  TaskFlowPersistError,
   type BoundTaskFlow,
   type CancelResult,
   type Clock,
@@ -44,7 +45,8 @@ import {
   type TaskSummary,
   type WriteOptions,
 } from "@taskflow-webhooks/core";
-import { createGroupCommit } from "./group-commit.js";
+import { guardDatabaseFiles, type FileGuard } from "./file-guard.js";
+import { createGroupCommit, type WriteJob } from "./group-commit.js";
 import { flowTable, insertSql, taskTable, updateSetSql } from "./record-columns.js";
 import { migrate } from "./schema.js";
 import { createSqliteIdempotency, type SqliteIdempotencyStore } from "./sqlite-idempotency.js";
@@ -94,8 +96,10 @@ export interface SqliteTaskFlowStore extends TaskFlowRuntime {
   readonly idempotencyStore: SqliteIdempotencyStore;
   /** Commits the open group, then closes the file. Later calls fail like a storage failure (reads reject). Idempotent. */
   close(): void;
-  /** The file is open and answers a query. */
+  /** The file is open, still the one opened, writable as far as can be seen, and answers a query. */
   isHealthy(): boolean;
+  /** Why the store is not healthy (names no path), or undefined when it is. */
+  healthProblem(): string | undefined;
   /** The schema version of the open file (`PRAGMA user_version`). */
   readonly schemaVersion: number;
   /**
@@ -117,6 +121,20 @@ type Statement = Database.Statement<unknown[], Row>;
 const TASK_PERSIST_FAILED = "Task persistence failed.";
 const FLOW_PERSIST_FAILED = "Flow persistence failed.";
 
+/**
+ * The files under the store failed in a way SQLite does not report (removed, replaced, an
+ * -shm that would crash the process). Its code makes the core answer 503 persist_failed.
+ */
+export class SqliteStorageFaultError extends Error {
+  override readonly name = "SqliteStorageFaultError";
+  readonly code = "persist_failed";
+}
+
+/** Thrown by `openSqliteTaskFlowStore` when the file can be read but not written. */
+export class SqliteNotWritableError extends Error {
+  override readonly name = "SqliteNotWritableError";
+}
+
 /** Opens (creating and migrating if needed) a store on one SQLite file. */
 export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): SqliteTaskFlowStore {
   const clock = options.clock ?? systemClock;
@@ -128,7 +146,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
   }
 
   if (options.path !== ":memory:" && options.path !== "") mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path, { timeout: busyTimeoutMs });
+  const db = openFile(options.path, busyTimeoutMs);
   let schemaVersion: number;
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
@@ -138,15 +156,20 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     }
     db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
     schemaVersion = migrate(db);
+    assertWritable(db, options.path, schemaVersion);
   } catch (error) {
     db.close();
-    throw error;
+    throw error instanceof Database.SqliteError ? openError(options.path, error) : error;
   }
 
   const sql = prepareStatements(db);
 
+  const guard: FileGuard = guardDatabaseFiles(options.path, db.memory, exitWithoutClosingDatabases);
+  const faultError = (fault: string) => new SqliteStorageFaultError(`${options.path}: ${fault}`);
+
   /** A failure of the file or the connection, as opposed to a bug in this code. */
-  const isStorageError = (error: unknown) => error instanceof Database.SqliteError || !db.open;
+  const isStorageError = (error: unknown) =>
+    error instanceof Database.SqliteError || error instanceof SqliteStorageFaultError || !db.open;
 
   /**
    * Every write runs through this: in the open group's transaction (holding the write lock),
@@ -156,8 +179,12 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     maxWrites: options.maxWritesPerCommit ?? DEFAULT_MAX_WRITES_PER_COMMIT,
     isStorageError,
     ...(options.onCommit && { onCommit: options.onCommit }),
+    // A group over files that went away is rolled back; over a faulty -shm, left untouched.
+    beforeCommit() {
+      const fault = guard.check();
+      return fault === undefined ? undefined : { error: faultError(fault), abandon: guard.shmFault };
+    },
   });
-  const idempotency = createSqliteIdempotency(db, writes);
   /** A write's `run` that also stores its idempotency answer, in the same savepoint. */
   const recorded =
     <R>(write: WriteOptions<R> | undefined, run: () => R) =>
@@ -166,6 +193,34 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
       idempotency.recordInTransaction(write?.idempotency, outcome);
       return outcome;
     };
+  /** A write, refused before SQLite touches files that are gone or would crash the process. */
+  const guardedWrite = <T>(job: WriteJob<T>): Promise<T> => {
+    const fault = guard.check();
+    if (fault === undefined) return writes.write(job);
+    return new Promise<T>((resolve) => resolve(job.failed(faultError(fault))));
+  };
+  /**
+   * A read, refused the same way. The port has no failure value for reads: a storage
+   * failure rejects with a persist failure, which the core answers 503 persist_failed.
+   */
+  const guardedRead = <T>(run: () => Promise<T>): Promise<T> => {
+    const fault = guard.check();
+    if (fault !== undefined) return Promise.reject(faultError(fault));
+    return run().catch((error: unknown) => {
+      if (error instanceof Database.SqliteError) throw new TaskFlowPersistError("TaskFlow read failed.", { cause: error });
+      throw error;
+    });
+  };
+  // Idempotency records are written in this file too: through the same guard.
+  const idempotency = createSqliteIdempotency(db, {
+    write: guardedWrite,
+    read: writes.read,
+    snapshot: writes.snapshot,
+    flush: writes.flush,
+    get pending() {
+      return writes.pending;
+    },
+  });
   // A test hook's own transaction (BEGIN … COMMIT, ROLLBACK if `work` throws), after the open group.
   const transaction = db.transaction(<T>(work: () => T): T => work());
   const inOwnWriteTransaction = <T>(work: () => T): T => {
@@ -214,9 +269,10 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
   };
 
   /** Best-effort read for a failure answer: the file may be unreadable too. */
-  const tryRead = <T>(read: () => T): T | undefined => {
+  const tryRead = <T>(work: () => T): T | undefined => {
+    if (guard.check() !== undefined) return undefined;
     try {
-      return read();
+      return work();
     } catch (error) {
       if (isStorageError(error)) return undefined;
       throw error;
@@ -233,7 +289,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     failed: (error: unknown) => T,
     write?: WriteOptions<TaskFlowRecord>,
   ): Promise<TaskFlowRecord | T> {
-    return writes.write<TaskFlowRecord | T>({
+    return guardedWrite<TaskFlowRecord | T>({
       run: recorded(write, () => {
         const flow = newManagedFlow(params, { flowId: generateId(), ownerKey: owner, now: clock.now() });
         insertFlow(flow);
@@ -249,7 +305,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     change: (now: number) => FlowChange,
     write?: WriteOptions<MutationResult>,
   ): Promise<MutationResult> {
-    return writes.write({
+    return guardedWrite({
       run: recorded(write, (): MutationResult => {
         const flow = readOwnedFlow(owner, params.flowId);
         if (!flow) return { applied: false, code: "not_found" };
@@ -267,7 +323,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
   }
 
   function cancelFlow(owner: string, flowId: string, write?: WriteOptions<CancelResult>): Promise<CancelResult> {
-    return writes.write({
+    return guardedWrite({
       run: recorded(write, (): CancelResult => {
         const flow = readOwnedFlow(owner, flowId);
         if (!flow) return { found: false, cancelled: false, reason: "Flow not found." };
@@ -295,7 +351,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
   }
 
   function runTask(owner: string, params: RunTaskParams, write?: WriteOptions<RunTaskResult>): Promise<RunTaskResult> {
-    return writes.write({
+    return guardedWrite({
       run: recorded(write, (): RunTaskResult => {
         const flow = readOwnedFlow(owner, params.flowId);
         if (!flow) return { created: false, found: false, reason: "Flow not found." };
@@ -320,10 +376,22 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
 
   function taskSummary(owner: string, flowId: string): Promise<TaskSummary | undefined> {
     // One snapshot, so the flow check and the counts agree.
-    return writes.snapshot(() => {
+    return guardedRead(() => writes.snapshot(() => {
       if (!readOwnedFlow(owner, flowId)) return undefined;
       return summarizeCounts(sql.countFlowTasks.all(flowId) as Array<{ status: string; runtime: string; n: number }>);
-    });
+    }));
+  }
+
+  function healthProblem(): string | undefined {
+    if (!db.open) return "the database is closed";
+    const fault = guard.check();
+    if (fault !== undefined) return fault;
+    try {
+      sql.health.get();
+      return undefined;
+    } catch (error) {
+      return `the database does not answer (${(error as { code?: string }).code ?? "error"})`;
+    }
   }
 
   function bindSession({ sessionKey }: { sessionKey: string }): SqliteBoundTaskFlow {
@@ -345,18 +413,20 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         ),
       tryCreateManaged: (params, write) =>
         createManagedFlow(owner, params, () => null, write as WriteOptions<TaskFlowRecord> | undefined),
-      get: (flowId) => writes.read(() => readOwnedFlow(owner, flowId)),
-      list: () => writes.read(() => readNewestFlows(owner)),
+      get: (flowId) => guardedRead(() => writes.read(() => readOwnedFlow(owner, flowId))),
+      list: () => guardedRead(() => writes.read(() => readNewestFlows(owner))),
       // One snapshot: the place lookup and the page agree.
-      listPage: (params) => writes.snapshot(() => readFlowPage(owner, params)),
-      findLatest: () => writes.read(() => readLatestFlow(owner)),
+      listPage: (params) => guardedRead(() => writes.snapshot(() => readFlowPage(owner, params))),
+      findLatest: () => guardedRead(() => writes.read(() => readLatestFlow(owner))),
       resolve: (token) =>
-        writes.read(() => {
-          const direct = readOwnedFlow(owner, token);
-          if (direct) return direct;
-          // The owner's own session key names its latest flow; any other key names nothing.
-          return token.trim() === owner.trim() ? readLatestFlow(owner) : undefined;
-        }),
+        guardedRead(() =>
+          writes.read(() => {
+            const direct = readOwnedFlow(owner, token);
+            if (direct) return direct;
+            // The owner's own session key names its latest flow; any other key names nothing.
+            return token.trim() === owner.trim() ? readLatestFlow(owner) : undefined;
+          }),
+        ),
       getTaskSummary: (flowId) => taskSummary(owner, flowId),
       setWaiting: (params, write) => mutateFlow(owner, params, () => setWaitingChange(params), write),
       resume: (params, write) => mutateFlow(owner, params, () => resumeChange(params), write),
@@ -374,16 +444,14 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     close() {
       if (!db.open) return;
       writes.flush();
-      db.close();
+      // Closing checkpoints through the -shm, which raises SIGBUS over a faulty one; a
+      // store with faulty files leaves its connection to the process's exit.
+      if (guard.check() === undefined) db.close();
     },
     isHealthy() {
-      if (!db.open) return false;
-      try {
-        return sql.health.get() !== undefined;
-      } catch {
-        return false;
-      }
+      return healthProblem() === undefined;
     },
+    healthProblem,
     get schemaVersion() {
       return schemaVersion;
     },
@@ -399,6 +467,49 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
       sql.upsertTask.run(taskTable.encode(record));
     },
   };
+}
+
+/**
+ * better-sqlite3 closes every open database when the process exits, and closing touches
+ * the -shm: over a faulty one that is a SIGBUS, turning a clean exit into a crash. Once a
+ * faulty -shm was seen, the process exits (with its own exit code) without that cleanup;
+ * SQLite recovers the WAL at the next open, as after kill -9, losing no committed write.
+ */
+let exitHookInstalled = false;
+function exitWithoutClosingDatabases(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const reallyExit = (process as { reallyExit?: (code: number) => never }).reallyExit;
+  if (typeof reallyExit !== "function") return;
+  process.on("exit", (code) => reallyExit.call(process, code));
+}
+
+function openFile(path: string, busyTimeoutMs: number): Database.Database {
+  try {
+    return new Database(path, { timeout: busyTimeoutMs });
+  } catch (error) {
+    throw error instanceof Database.SqliteError ? openError(path, error) : error;
+  }
+}
+
+/** SQLite's own open errors name no file ("unable to open database file"): this one does. */
+const openError = (path: string, error: { code: string; message: string }) =>
+  new Error(`${path}: could not open the database (${error.code}: ${error.message}).`, { cause: error });
+
+/**
+ * Proves at open that the file takes a write (one committed, unchanged user_version): a
+ * read-only file, directory or -shm otherwise opens fine and fails every write later.
+ */
+function assertWritable(db: Database.Database, path: string, version: number): void {
+  if (db.memory) return;
+  try {
+    db.transaction(() => db.pragma(`user_version = ${version}`)).immediate();
+  } catch (error) {
+    if (!(error instanceof Database.SqliteError)) throw error;
+    throw new SqliteNotWritableError(`${path}: the database cannot be written (${error.code}: ${error.message}).`, {
+      cause: error,
+    });
+  }
 }
 
 /** The four page queries: first page or after a place, all statuses or one. */

@@ -1,57 +1,25 @@
 // Several processes on one file: writes serialise on the file lock, the revision check
 // inside the write transaction lets exactly one writer apply per revision, a waiting
 // writer waits (busy_timeout) instead of failing, and an acknowledged write survives
-// kill -9. The children run the current source, bundled once with esbuild (the build
-// tool tsup already brings), so the test needs no prior `pnpm build`.
+// kill -9. The children run the current source (bundle-store.ts).
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { openSqliteTaskFlowStore } from "../src/index.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { bundleStore, type StoreBundle } from "./bundle-store.js";
 import { tempDatabase, type TempDatabase } from "./temp-db.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const packageDir = join(here, "..");
 const workerScript = join(here, "fixtures", "store-worker.mjs");
-// Inside the package's node_modules, so the bundle resolves better-sqlite3 like the package does.
-const bundleDir = join(packageDir, "node_modules", ".cache", `taskflow-sqlite-test-${process.pid}`);
-const bundlePath = join(bundleDir, "store.mjs");
 const SESSION = "agent:main:webhooks:alpha";
 
-interface EsbuildPlugin {
-  name: string;
-  setup(build: { onResolve(options: { filter: RegExp }, callback: () => { path: string }): void }): void;
-}
-interface Esbuild {
-  build(options: Record<string, unknown> & { plugins?: EsbuildPlugin[] }): Promise<unknown>;
-}
-
+let bundle: StoreBundle;
 beforeAll(async () => {
-  const require = createRequire(import.meta.url);
-  const esbuild = createRequire(require.resolve("tsup"))("esbuild") as Esbuild;
-  const coreEntry = join(packageDir, "..", "core", "src", "index.ts");
-  mkdirSync(bundleDir, { recursive: true });
-  await esbuild.build({
-    entryPoints: [join(packageDir, "src", "index.ts")],
-    outfile: bundlePath,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["better-sqlite3"],
-    logLevel: "silent",
-    plugins: [
-      {
-        name: "core-from-source",
-        setup: (build) => build.onResolve({ filter: /^@taskflow-webhooks\/core$/ }, () => ({ path: coreEntry })),
-      },
-    ],
-  });
+  bundle = await bundleStore();
 });
-afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
+afterAll(() => bundle.remove());
 
 interface Worker {
   child: ChildProcess;
@@ -72,7 +40,7 @@ afterEach(() => {
 
 /** `synchronous: "normal"` where the test is about locking, not about surviving a crash: fewer fsyncs. */
 async function startWorker(synchronous: "full" | "normal" = "normal"): Promise<Worker> {
-  const child = fork(workerScript, [pathToFileURL(bundlePath).href, file.path, synchronous], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(workerScript, [bundle.url, file.path, synchronous], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const waiters: Array<{ predicate: (m: Record<string, unknown>) => boolean; resolve: (m: unknown) => void }> = [];
   child.on("message", (message: Record<string, unknown>) => {
     const index = waiters.findIndex((w) => w.predicate(message));
