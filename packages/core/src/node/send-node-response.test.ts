@@ -41,6 +41,28 @@ describe("sendNodeResponse", () => {
     expect(res.headers.get("connection")).toBe("close");
   });
 
+  it("sends the body with its Content-Length (bytes, not characters), not chunked", async () => {
+    const port = await serve();
+    const res = await new Promise<http.IncomingMessage & { text: string }>((resolve, reject) => {
+      const body = JSON.stringify({ action: "create_flow", goal: "Zürich ✓" });
+      const req = http.request(
+        { host: "127.0.0.1", port, method: "POST", path: "/plugins/webhooks/d", headers: { "content-type": "application/json", authorization: "Bearer s3cret" } },
+        (answer) => {
+          let text = "";
+          answer.setEncoding("utf8");
+          answer.on("data", (c: string) => (text += c));
+          answer.on("end", () => resolve(Object.assign(answer, { text })));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.text).toContain("Zürich ✓");
+    expect(res.headers["transfer-encoding"]).toBeUndefined();
+    expect(res.headers["content-length"]).toBe(String(Buffer.byteLength(res.text)));
+  });
+
   it("writes nothing for a client that left mid-body", () => {
     const writes: unknown[] = [];
     sendNodeResponse({ writeHead: (...a) => writes.push(a), end: (...a) => writes.push(a) }, { status: 408, headers: {}, body: "", abandoned: true });
