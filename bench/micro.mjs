@@ -2,6 +2,11 @@
 //   - core CPU per accepted request: handler.handle() in a tight loop, {kind:"text"} bodies,
 //     the same create → get → set_waiting mix as the HTTP rows. Once with a TaskFlow stub
 //     that answers a fixed record (the core's own cost) and once with the memory store.
+//   - the bare JSON work of the same requests: JSON.parse of each body and JSON.stringify of
+//     the envelope the core answered, so "core over bare" is what the pipeline adds.
+//   - allocation per request (bytes, from the heap) for the core and the bare work: with
+//     argv "alloc", in a child of its own whose young generation is large enough that a
+//     batch runs without a collection (the flags would change the CPU figures).
 //   - core CPU per 401, with a real Readable body that must never get a 'data' listener.
 //   - memory limiter: ns/op and tracked keys under 100k distinct keys; heap after a spray.
 //   - limiter spray: second requests let through from 4 200 rotating clients (must be 0),
@@ -11,6 +16,7 @@
 //     fresh key (fingerprint, reserve, complete in the memory store) and a replay.
 import { Readable } from "node:stream";
 import { memoryUsage } from "node:process";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import { createMemoryLimiterStore, createMemoryTaskFlowRuntime, createWebhookHandler } from "@taskflow-webhooks/core";
 import { PATH, SECRET, createFlowBody, getFlowBody, routeConfig, setWaitingBody } from "./lib/workload.mjs";
 
@@ -72,14 +78,82 @@ const GOOD = { "content-type": "application/json", authorization: `Bearer ${SECR
  * With the memory store, ids come from a counter and each cycle builds its two follow-up
  * request objects, as an adapter would per request.
  */
+function fixedCycles() {
+  const taskFlow = fixedRecordTaskFlow();
+  const handler = createWebhookHandler({ config: routeConfig(), taskFlow });
+  const requests = [request(createFlowBody(), GOOD), request(getFlowBody(FIXED_ID), GOOD), request(setWaitingBody(FIXED_ID, 0), GOOD)];
+  return { handler, requests };
+}
+
+const FIXED_ID = "5f0c6a53-7f1e-4c35-9a8e-0d2d7c1b9e11";
+const ALLOCATION = process.argv[2] === "alloc";
+
+/**
+ * The bare JSON work of the fixed-record mix: parse each request body, stringify the
+ * envelope the core answered it with (the same objects, built once from the core's answers).
+ */
+async function bareCycle() {
+  const { handler, requests } = fixedCycles();
+  const texts = requests.map((r) => r.body.text);
+  const envelopes = [];
+  for (const r of requests) envelopes.push(JSON.parse((await handler.handle(r)).body));
+  let sink = 0;
+  const cycle = () => {
+    for (let i = 0; i < 3; i++) {
+      const body = JSON.parse(texts[i]);
+      sink += body.action.length + JSON.stringify(envelopes[i]).length;
+    }
+    return sink;
+  };
+  return cycle;
+}
+
+/** µs per request (p50 over batches) of a synchronous cycle of three requests. */
+function syncCpu(cycle, { batches, cycles }) {
+  for (let i = 0; i < 20_000; i++) cycle();
+  const perRequest = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = now();
+    for (let i = 0; i < cycles; i++) cycle();
+    perRequest.push(Number(now() - t0) / 1000 / (cycles * 3));
+  }
+  return { us: median(perRequest), spreadUs: [Math.min(...perRequest), Math.max(...perRequest)] };
+}
+
+/**
+ * Heap bytes allocated per request: heapUsed after a batch minus before, keeping only
+ * batches during which no GC ran (a collection would free part of what the batch
+ * allocated). Median over those batches.
+ */
+async function allocationPerRequest(cycle, { batches = 15, cycles = 200 } = {}) {
+  const collections = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) collections.push(entry.startTime);
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  const measured = [];
+  for (let b = 0; b < batches; b++) {
+    gc();
+    const start = performance.now();
+    const before = memoryUsage().heapUsed;
+    for (let i = 0; i < cycles; i++) await cycle();
+    const after = memoryUsage().heapUsed;
+    measured.push({ start, end: performance.now(), perRequest: (after - before) / (cycles * 3) });
+  }
+  // GC entries arrive some time after the collection: wait, then drop the batches with one.
+  await new Promise((r) => setTimeout(r, 200));
+  observer.disconnect();
+  const clean = measured.filter((m) => !collections.some((t) => t >= m.start && t <= m.end)).map((m) => m.perRequest);
+  return clean.length > 0 ? Math.round(median(clean)) : undefined;
+}
+
 async function acceptedCpu({ store, batches, cycles }) {
   let seq = 0;
   const taskFlow = store === "memory" ? createMemoryTaskFlowRuntime({ generateId: () => `flow-${++seq}` }) : fixedRecordTaskFlow();
   const handler = createWebhookHandler({ config: routeConfig(), taskFlow });
   const create = request(createFlowBody(), GOOD);
-  const fixedId = "5f0c6a53-7f1e-4c35-9a8e-0d2d7c1b9e11";
-  const fixedGet = request(getFlowBody(fixedId), GOOD);
-  const fixedSet = request(setWaitingBody(fixedId, 0), GOOD);
+  const fixedGet = request(getFlowBody(FIXED_ID), GOOD);
+  const fixedSet = request(setWaitingBody(FIXED_ID, 0), GOOD);
   let failures = 0;
   const cycle =
     store === "memory"
@@ -101,8 +175,9 @@ async function acceptedCpu({ store, batches, cycles }) {
     for (let i = 0; i < cycles; i++) await cycle();
     perRequest.push(Number(now() - t0) / 1000 / (cycles * 3));
   }
+  const bytes = ALLOCATION ? await allocationPerRequest(cycle) : undefined;
   if (failures > 0) throw new Error(`${failures} set_waiting calls were not applied`);
-  return { us: median(perRequest), spreadUs: [Math.min(...perRequest), Math.max(...perRequest)] };
+  return { us: median(perRequest), spreadUs: [Math.min(...perRequest), Math.max(...perRequest)], bytes };
 }
 
 async function idempotencyCpu({ batches, perBatch }) {
@@ -267,8 +342,19 @@ function limiterSpray() {
   };
 }
 
+const bare = await bareCycle();
+if (ALLOCATION) {
+  // Few batches: only the allocation counts here, not the time.
+  process.send({
+    core: (await acceptedCpu({ store: "fixed", batches: 1, cycles: 100 })).bytes,
+    bare: (syncCpu(bare, { batches: 1, cycles: 100 }), await allocationPerRequest(bare)),
+    coreWithMemoryStore: (await acceptedCpu({ store: "memory", batches: 1, cycles: 100 })).bytes,
+  });
+  process.exit(0);
+}
 const results = {
   core: await acceptedCpu({ store: "fixed", batches: 41, cycles: 1000 }),
+  bare: syncCpu(bare, { batches: 41, cycles: 1000 }),
   coreWithMemoryStore: await acceptedCpu({ store: "memory", batches: 21, cycles: 1000 }),
   unauthorized: await unauthorizedCpu({ batches: 41, perBatch: 3000 }),
   idempotency: await idempotencyCpu({ batches: 21, perBatch: 3000 }),

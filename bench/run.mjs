@@ -180,6 +180,11 @@ async function micro() {
   const child = fork(join(here, "micro.mjs"), [], { execArgv: ["--expose-gc", ...CHILD_FLAGS], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const [m] = await once(child, "message");
   await once(child, "exit");
+  // Allocation per request, in a child whose young generation (64 MiB) holds a whole batch.
+  const allocFlags = ["--expose-gc", "--min-semi-space-size=64", "--max-semi-space-size=64"];
+  const allocChild = fork(join(here, "micro.mjs"), ["alloc"], { execArgv: allocFlags, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const [bytes] = await once(allocChild, "message");
+  await once(allocChild, "exit");
   if (m.unauthorized.bytesRead !== 0 || m.unauthorized.dataListeners !== 0 || m.unauthorized.status !== 401) {
     notes.push(`401 path read the body: ${JSON.stringify(m.unauthorized)}`);
   }
@@ -187,7 +192,14 @@ async function micro() {
     core: {
       cpuUs: round3(m.core.us),
       cpuSpreadUs: m.core.spreadUs.map(round3),
+      // The same requests' bare JSON work (parse the body, stringify the answer's envelope),
+      // and what the pipeline costs over it.
+      bareCpuUs: round3(m.bare.us),
+      overBareCpuUs: round3(m.core.us - m.bare.us),
+      bytesPerRequest: bytes.core,
+      bareBytesPerRequest: bytes.bare,
       cpuWithMemoryStoreUs: round3(m.coreWithMemoryStore.us),
+      bytesPerRequestWithMemoryStore: bytes.coreWithMemoryStore,
       unauthorizedCpuUs: round3(m.unauthorized.us),
       unauthorizedStatus: m.unauthorized.status,
       unauthorizedBodyBytesRead: m.unauthorized.bytesRead,
