@@ -2,4 +2,4 @@
 export { loadWebhookApp, webhookApp, webhookHandler } from "./mount.js";
 export type { HonoWebhookOptions, LoadWebhookAppOptions } from "./mount.js";
 export { toWebhookRequest } from "./to-webhook-request.js";
-export { toHonoResponse } from "./to-hono-response.js";
+export { isSoleHandler, toHonoResponse } from "./to-hono-response.js";

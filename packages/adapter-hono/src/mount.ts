@@ -12,7 +12,7 @@ import {
   type WebhookAdapterOptions,
   type WebhookHandler,
 } from "@taskflow-webhooks/core";
-import { toHonoResponse } from "./to-hono-response.js";
+import { isSoleHandler, toHonoResponse } from "./to-hono-response.js";
 import { cachedBody, toWebhookRequest } from "./to-webhook-request.js";
 
 /** The shared adapter options (core README, "Adapter options") with Hono's `Context`. */
@@ -23,7 +23,7 @@ export type LoadWebhookAppOptions = LoadWebhookAdapterOptions<Context>;
 export function webhookHandler(handler: WebhookHandler, options: HonoWebhookOptions = {}): MiddlewareHandler {
   const logger = options.logger ?? consoleLogger;
   const correlationId = options.correlationId ?? (() => crypto.randomUUID());
-  return async (c, next) => {
+  const middleware: MiddlewareHandler = async (c, next) => {
     let response;
     let request;
     try {
@@ -37,8 +37,9 @@ export function webhookHandler(handler: WebhookHandler, options: HonoWebhookOpti
       response = internalErrorResponse(error, { logger, correlationId, source: "Hono adapter" });
     }
     if (response === undefined) return next();
-    return toHonoResponse(c, response);
+    return toHonoResponse(c, response, isSoleHandler(c, middleware));
   };
+  return middleware;
 }
 
 /** A sub-app serving every configured route: `app.route("/", webhookApp(handler))`. */

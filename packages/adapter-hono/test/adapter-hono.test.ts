@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Hono } from "hono";
 import { webhookApp, webhookHandler } from "@taskflow-webhooks/adapter-hono";
-import { PATH, SECRET, demoHandler, jsonHeaders, listen, post, type Running } from "./support.js";
+import { PATH, SECRET, demoHandler, jsonHeaders, listen, post, rawRequest, type Running } from "./support.js";
 
 const running: Running[] = [];
 afterEach(async () => {
@@ -85,6 +85,54 @@ describe("a body an earlier middleware already read", () => {
       expect([read, created.status, created.json.result?.flow?.goal]).toEqual([read, 200, "read twice"]);
       const big = await post(url + PATH, { action: "create_flow", goal: "x".repeat(200) });
       expect([read, big.status]).toEqual([read, 413]);
+    }
+  });
+});
+
+describe("the answer", () => {
+  it("carries the core's headers and a Content-Length, whether it is the only handler or behind middleware", async () => {
+    const alone = new Hono().all(PATH, webhookHandler(demoHandler()));
+    const behind = new Hono().use(async (_c, next) => next()).all(PATH, webhookHandler(demoHandler()));
+    const seen: Array<{ status: number; headers: Record<string, unknown>; body: string }> = [];
+    for (const app of [alone, behind]) {
+      const { url } = await start(app);
+      const body = JSON.stringify({ action: "list_flows" });
+      const res = await rawRequest(url + PATH, { headers: jsonHeaders(), write: (req) => req.end(body) });
+      // The clock-dependent ones aside.
+      const { date: _date, "ratelimit-reset": _reset, ...headers } = res.headers;
+      seen.push({ status: res.status, headers, body: res.body });
+    }
+    expect(seen[0]).toEqual(seen[1]);
+    expect(seen[0]!.headers).toMatchObject({
+      "content-type": "application/json; charset=utf-8",
+      "content-length": String(Buffer.byteLength(seen[0]!.body)),
+      "ratelimit-limit": expect.any(String),
+    });
+    expect(seen[0]!.headers["transfer-encoding"]).toBeUndefined();
+  });
+
+  it("keeps headers set on the context before it: by middleware, or by code that calls the handler itself", async () => {
+    const handler = demoHandler();
+    const mounted = webhookHandler(handler);
+    const byMiddleware = new Hono()
+      .use(async (c, next) => {
+        c.header("x-request-id", "from-middleware");
+        c.header("content-type", "text/plain"); // the core's own header wins, as with c.body()
+        await next();
+      })
+      .all(PATH, mounted);
+    const byCaller = new Hono().all(PATH, (c, next) => {
+      c.header("x-request-id", "from-caller");
+      return mounted(c, next);
+    });
+    for (const [app, id] of [[byMiddleware, "from-middleware"], [byCaller, "from-caller"]] as const) {
+      const { url } = await start(app);
+      const res = await post(url + PATH, { action: "list_flows" });
+      expect([res.status, res.headers.get("x-request-id"), res.headers.get("content-type")]).toEqual([
+        200,
+        id,
+        "application/json; charset=utf-8",
+      ]);
     }
   });
 });

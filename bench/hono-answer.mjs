@@ -1,0 +1,52 @@
+// The Hono adapter's request → answer path in one process, without sockets: a real
+// IncomingMessage carrying a get_flow body and a ServerResponse with no socket (its output
+// stays queued), through @hono/node-server's request listener. Two modes:
+//   adapter  webhookHandler as shipped
+//   cbody    the same core answer through `c.body(body, status, headers)`
+// Prints CPU µs per request; for a repeatable figure count instructions with callgrind:
+//   WARM=3000 valgrind --tool=callgrind --smc-check=all-non-file node bench/hono-answer.mjs adapter 1000
+// and again with 4000; (total(4000) - total(1000)) / 3000 is instructions per request.
+import http from "node:http";
+import net from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { Hono } from "hono";
+import { toWebhookRequest, webhookHandler } from "@taskflow-webhooks/adapter-hono";
+import { PATH, REQUEST_HEADERS, createCoreHandler, getFlowBody } from "./lib/workload.mjs";
+
+const viaCBody = (handler) => async (c, next) => {
+  const response = await handler.handle(toWebhookRequest(c));
+  if (response === undefined) return next();
+  const headers = response.closeConnection ? { ...response.headers, connection: "close" } : response.headers;
+  return c.body(response.body, response.status, headers);
+};
+const [mode = "adapter", count = "20000"] = process.argv.slice(2);
+const handler = createCoreHandler();
+const app = new Hono().all(PATH, mode === "cbody" ? viaCBody(handler) : webhookHandler(handler));
+const listener = getRequestListener(app.fetch);
+const body = Buffer.from(getFlowBody("missing"));
+const socket = new net.Socket();
+
+async function one() {
+  const req = new http.IncomingMessage(socket);
+  req.method = "POST";
+  req.url = PATH;
+  req.headers = { host: "127.0.0.1", ...REQUEST_HEADERS, "content-length": String(body.length) };
+  req.push(body);
+  req.push(null);
+  const res = new http.ServerResponse(req);
+  await listener(req, res);
+  if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+}
+
+const N = Number(count);
+const WARM = Number(process.env.WARM ?? 20_000);
+for (let i = 0; i < WARM; i++) await one();
+const perRequest = [];
+for (let b = 0; b < 10; b++) {
+  const t = process.cpuUsage();
+  for (let i = 0; i < N / 10; i++) await one();
+  const d = process.cpuUsage(t);
+  perRequest.push((d.user + d.system) / (N / 10));
+}
+perRequest.sort((a, b) => a - b);
+console.log(`${mode}: ${perRequest[5].toFixed(2)} µs CPU per request (median of 10 batches)`);
