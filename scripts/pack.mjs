@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Packs workspace packages into installable tarballs (what `npm publish` would ship):
-//   node scripts/pack.mjs [--out <dir>] <package dir>...
+//   node scripts/pack.mjs [--out <dir>] [--lint] (--all | <package dir>...)
+// --all packs every publishable (not private) package under packages/; --lint runs
+// publint --strict and attw (node16 profile) on each tarball as it will be published.
+// Every tarball must carry the LICENSE.
 // Runs `pnpm pack` in each package (workspace: ranges become real versions), writes the
 // tarballs to --out (default dist-tarballs/, gitignored) and prints one absolute path per
 // line. Build first (the root `pack:*` scripts do). A package that ships an OpenClaw
@@ -13,9 +16,12 @@ import path from "node:path";
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const args = process.argv.slice(2);
 let out = path.join(root, "dist-tarballs");
+let lint = false;
 const dirs = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--out") out = path.resolve(args[++i] ?? usage("missing value for --out"));
+  else if (args[i] === "--lint") lint = true;
+  else if (args[i] === "--all") dirs.push(...publishablePackages());
   else if (args[i].startsWith("-")) usage(`unknown option ${args[i]}`);
   else dirs.push(path.resolve(root, args[i]));
 }
@@ -39,11 +45,28 @@ for (const dir of dirs) {
       if (!listed.includes(need)) fail(`${pkg.name}: tarball lacks ${need}`);
     }
   }
+  const listed = execFileSync("tar", ["-tzf", file], { encoding: "utf8" }).split("\n");
+  if (!listed.includes("package/LICENSE")) fail(`${pkg.name}: tarball lacks LICENSE`);
+  if (lint) {
+    const bin = (name) => path.join(root, "node_modules", ".bin", name);
+    execFileSync(bin("publint"), ["run", "--strict", file], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(bin("attw"), [file, "--profile", "node16", "--format", "table-flipped"], { stdio: ["ignore", "ignore", "inherit"] });
+  }
   console.log(file);
 }
 
+function publishablePackages() {
+  const base = path.join(root, "packages");
+  return fs
+    .readdirSync(base)
+    .map((name) => path.join(base, name))
+    .filter((dir) => fs.existsSync(path.join(dir, "package.json")))
+    .filter((dir) => !JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).private)
+    .sort();
+}
+
 function usage(message) {
-  console.error(`pack.mjs: ${message}\nusage: node scripts/pack.mjs [--out <dir>] <package dir>...`);
+  console.error(`pack.mjs: ${message}\nusage: node scripts/pack.mjs [--out <dir>] [--lint] (--all | <package dir>...)`);
   process.exit(2);
 }
 function fail(message) {
