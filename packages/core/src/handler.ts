@@ -7,6 +7,7 @@ import { presentedSecret } from "./auth/presented-secret.js";
 import { isJsonContentType } from "./body/content-type.js";
 import { checkParsedBody, parseJsonBody } from "./body/parse-json.js";
 import { readBody } from "./body/read-body.js";
+import { configWarnings } from "./config/config-warnings.js";
 import { assertWebhooksConfig, type WebhooksConfig } from "./config/parse-config.js";
 import { runAction, type ActionContext } from "./actions/run-action.js";
 import type { WebhookAction } from "./actions/schemas.js";
@@ -385,6 +386,10 @@ export interface WebhookHandler {
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   const logger = options.logger ?? consoleLogger;
   const config = isParsedConfig(options.config) ? options.config : assertWebhooksConfig(options.config);
+  // Valid but weak config (no enabled route, a short secret): said once, when built.
+  for (const warning of configWarnings(config)) {
+    logger.warn("webhook config warning", { path: warning.path, warning: warning.message });
+  }
   const clock = options.clock ?? systemClock;
   const ctx: WebhookContext = {
     routes: buildRouteTable(config, options.taskFlow, options.secrets, logger),

@@ -42,7 +42,8 @@ export {
   WebhooksConfigSchema,
 } from "./config/schema.js";
 export type { RouteConfigInput, SecretInput, WebhooksConfigInput } from "./config/schema.js";
-export { assertWebhooksConfig, parseWebhooksConfig, toConfigIssue, WebhookConfigError } from "./config/parse-config.js";
+export { assertWebhooksConfig, parseWebhooksConfig, toConfigIssue, toConfigIssues, WebhookConfigError } from "./config/parse-config.js";
+export { configWarnings, MIN_SECRET_BYTES } from "./config/config-warnings.js";
 export type {
   ConfigIssue,
   ConfigParseResult,

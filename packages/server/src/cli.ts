@@ -36,6 +36,8 @@ serve options:
       --log-level <level>          debug, info (default), warn or error
       --log-format <json|pretty>   one JSON object per line (default) or a terminal line
       --metrics                    serve Prometheus metrics on GET /metrics (or server.metrics)
+      --strict                     refuse to start on config warnings (a plain secret
+                                   under 16 bytes, no enabled route) instead of logging them
   -h, --help                       this help
 
 send options:
@@ -80,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
         "log-level": { type: "string" },
         "log-format": { type: "string" },
         metrics: { type: "boolean" },
+        strict: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -129,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
       ...(store !== undefined && { store }),
       ...(values.metrics && { metrics: true }),
       log,
+      ...(values.strict && { strict: true }),
     });
     for (const secret of generated) process.stderr.write(quickStartMessage(secret, server.url));
   } catch (error) {

@@ -7,7 +7,7 @@ import JSON5 from "json5";
 import * as v from "valibot";
 import { isPostgresUrl } from "./connection-url.js";
 import {
-  toConfigIssue,
+  toConfigIssues,
   WebhooksConfigSchema,
   createTrustedProxies,
   parseWebhooksConfig,
@@ -109,7 +109,7 @@ export class ServerConfigError extends Error {
  */
 export function parseServerConfig(input: unknown, baseDir = process.cwd(), file?: string): ServerConfig {
   const parsed = v.safeParse(ServerConfigFileSchema, input ?? {});
-  if (!parsed.success) throw new ServerConfigError(parsed.issues.map(toConfigIssue), file);
+  if (!parsed.success) throw new ServerConfigError(toConfigIssues(parsed.issues), file);
   const { server = {}, ...routes } = parsed.output;
   const webhooks = parseWebhooksConfig(routes);
   if (!webhooks.ok) throw new ServerConfigError(webhooks.issues, file);

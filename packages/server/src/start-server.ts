@@ -1,7 +1,7 @@
 // The standalone server: one Hono app on @hono/node-server with the webhook routes, a
 // health check and a request log, over a SQLite (default) or memory TaskFlow store.
 // `close()` stops accepting, lets in-flight requests finish (bounded), then closes the store.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
@@ -12,6 +12,7 @@ import { toHonoResponse, webhookApp } from "@taskflow-webhooks/adapter-hono";
 import {
   createMemoryTaskFlowRuntime,
   internalErrorResponse,
+  configWarnings,
   createNodeSecretResolver,
   loadWebhookHandler,
   type Clock,
@@ -21,7 +22,7 @@ import {
   type TaskFlowRuntime,
   type WebhookHandler,
 } from "@taskflow-webhooks/core";
-import { parseServerConfig, type ServerConfig } from "./config-file.js";
+import { parseServerConfig, ServerConfigError, type ServerConfig } from "./config-file.js";
 import { isPostgresUrl, isRedisUrl, redactUrl } from "./connection-url.js";
 import { createServerMetrics } from "./prometheus-metrics.js";
 import { answerOf, rememberAnswer, requestLog, stdoutLogSink, type LogSink } from "./request-log.js";
@@ -62,6 +63,8 @@ export interface StartServerOptions {
   handler?: WebhookHandler;
   /** Serve Prometheus metrics on `GET /metrics` (wins over `server.metrics`). */
   metrics?: boolean;
+  /** Config warnings (a secret under 16 bytes, no enabled route) stop the start (`--strict`). */
+  strict?: boolean;
 }
 
 export interface RunningServer {
@@ -80,6 +83,10 @@ export class ServerStartError extends Error {
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const config = isServerConfig(options.config) ? options.config : parseServerConfig(options.config);
+  if (options.strict) {
+    const warnings = configWarnings(config.webhooks);
+    if (warnings.length > 0) throw new ServerConfigError(warnings.map((w) => ({ ...w, message: `${w.message} (refused by --strict)` })));
+  }
   const settings = config.server;
   const log = options.log ?? stdoutLogSink;
   const logger = logSinkLogger(log);
@@ -185,7 +192,7 @@ async function openStore(kind: "sqlite" | "memory", db: string, synchronous: "fu
   }
   const path = db === ":memory:" ? db : resolve(db);
   // Flow data is private to the operator: a new directory is created owner-only.
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (path !== ":memory:") prepareDatabaseDirectory(path);
   // Loaded only when used: the memory store needs no native module.
   const { openSqliteTaskFlowStore } = await import("@taskflow-webhooks/taskflow-sqlite");
   try {
@@ -234,6 +241,24 @@ async function openRedisLimiter(url: string, settings: ServerConfig["server"], l
   const where = redactUrl(url);
   if (!(await store.ready())) logger.warn("Redis limiter not reachable yet; onLimiterError applies until it is", { limiter: where });
   return { kind: "redis", store, where, isHealthy: () => store.isHealthy(), close: () => store.close() };
+}
+
+
+/** The database's directory exists (created owner-only if not) and is a directory. */
+function prepareDatabaseDirectory(path: string): void {
+  const parent = dirname(path);
+  try {
+    const existing = statSync(parent, { throwIfNoEntry: false });
+    if (existing && !existing.isDirectory()) {
+      throw new ServerStartError(`cannot use the database ${path}: ${parent} is not a directory`);
+    }
+    mkdirSync(parent, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    if (error instanceof ServerStartError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    const reason = code === "ENOTDIR" || code === "EEXIST" ? "a part of that path is a file, not a directory" : code;
+    throw new ServerStartError(`cannot create the database directory ${parent}: ${reason}`);
+  }
 }
 
 /** The limiter file sits beside the TaskFlow database: `flows.sqlite` → `flows.limits.sqlite`. */

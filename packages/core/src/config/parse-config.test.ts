@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { assertWebhooksConfig, parseWebhooksConfig } from "./parse-config.js";
+import { configWarnings } from "./config-warnings.js";
 
 const route = (extra: Record<string, unknown> = {}) => ({ sessionKey: "agent:main:main", secret: "s", ...extra });
 const issuesOf = (input: unknown) => {
@@ -56,7 +57,7 @@ describe("route config", () => {
     expect(issuesOf({ routes: { a: route({ secret: "" }) } })[0]!.path).toBe("routes.a.secret");
     expect(issuesOf({ routes: { a: route({ enabled: "yes" }) } })[0]!.path).toBe("routes.a.enabled");
     expect(issuesOf({ routes: { a: route({ limits: { maxInFlight: 0 } }) } })[0]!.path).toBe("routes.a.limits.maxInFlight");
-    expect(issuesOf({ routes: { a: route({ secret: { source: "vault", provider: "p", id: "i" } }) } })[0]!.path).toBe("routes.a.secret");
+    expect(issuesOf({ routes: { a: route({ secret: { source: "vault", provider: "p", id: "i" } }) } })[0]!.path).toBe("routes.a.secret.source");
   });
 
   it("rejects unknown keys everywhere", () => {
@@ -83,5 +84,55 @@ describe("route config", () => {
 
   it("throws one error listing every problem", () => {
     expect(() => assertWebhooksConfig({ routes: { a: {} } })).toThrow(/routes\.a\.sessionKey[\s\S]*routes\.a\.secret/);
+  });
+});
+
+describe("config checks for hostile or mistaken config", () => {
+  it("refuses route paths no request can reach, naming the route and the character", () => {
+    const pathIssue = (path: string) => issuesOf({ routes: { demo: route({ path }) } });
+    expect(pathIssue("/hooks?x=1")).toEqual([{ path: "routes.demo.path", message: 'no request can reach this path: it contains "?" (a request path ends there)' }]);
+    expect(pathIssue("/hooks#frag")[0]!.message).toContain('"#"');
+    expect(pathIssue("/my hook")[0]!.message).toContain("a space");
+    expect(pathIssue("/hook\u0007")[0]!.message).toContain("the control character U+0007");
+    expect(pathIssue("/hook\u007f")[0]!.message).toContain("U+007F");
+    expect(parseWebhooksConfig({ routes: { demo: route({ path: " /fine/%20path " }) } }).ok).toBe(true);
+  });
+
+  it("refuses route ids that are one id once trimmed, naming both", () => {
+    expect(issuesOf({ routes: { x: route({ path: "/a" }), " x": route({ path: "/b" }) } })).toEqual([
+      { path: "routes. x", message: 'route ids "x" and " x" are both "x" once trimmed' },
+    ]);
+  });
+
+  it("names the missing or wrong field of a SecretRef", () => {
+    expect(issuesOf({ routes: { demo: route({ secret: { source: "env", id: "X" } }) } })).toEqual([
+      { path: "routes.demo.secret.provider", message: "is required" },
+    ]);
+    expect(issuesOf({ routes: { demo: route({ secret: ["ok-secret", { source: "file", provider: "p" }] }) } })).toEqual([
+      { path: "routes.demo.secret.1.id", message: "is required" },
+    ]);
+    expect(issuesOf({ routes: { demo: route({ secret: 42 }) } })[0]!.path).toBe("routes.demo.secret");
+  });
+});
+
+describe("config warnings", () => {
+  it("warns about no enabled route and plain secrets under 16 bytes, not about SecretRefs", () => {
+    expect(configWarnings(assertWebhooksConfig({}))).toEqual([
+      { path: "routes", message: "no enabled routes: every request will be answered by the host (usually 404)" },
+    ]);
+    expect(configWarnings(assertWebhooksConfig({ routes: { off: route({ enabled: false }) } }))[0]!.path).toBe("routes");
+    const short = "fifteen-bytes!!";
+    expect(Buffer.byteLength(short)).toBe(15);
+    const warnings = configWarnings(
+      assertWebhooksConfig({
+        routes: {
+          a: route({ secret: short }),
+          b: route({ secret: ["sixteen-bytes!!!", "x", { source: "env", provider: "default", id: "S" }] }),
+          c: route({ secret: "ünïcödé-16bytes" }), // 15 characters, 19 bytes
+        },
+      }),
+    );
+    expect(warnings.map((w) => w.path)).toEqual(["routes.a.secret", "routes.b.secret.1"]);
+    expect(warnings[0]!.message).toBe("secret is shorter than 16 bytes; use at least 32 random bytes (e.g. openssl rand -base64 32)");
   });
 });

@@ -67,15 +67,27 @@ export class WebhookConfigError extends Error {
 export function parseWebhooksConfig(input: unknown): ConfigParseResult {
   const parsed = v.safeParse(WebhooksConfigSchema, input ?? {});
   if (!parsed.success) {
-    return { ok: false, issues: parsed.issues.map(toConfigIssue) };
+    return { ok: false, issues: toConfigIssues(parsed.issues) };
   }
   const issues: ConfigIssue[] = [];
   const routes: RouteConfig[] = [];
+  const rawIds = new Map<string, string>();
   for (const [rawId, route] of Object.entries(parsed.output.routes)) {
     const id = rawId.trim();
     if (id.length === 0) {
       issues.push({ path: `routes.${rawId}`, message: "route id must be a non-empty string" });
       continue;
+    }
+    // `" x"` and `"x"` would both become route x: refuse rather than let one shadow the other.
+    const other = rawIds.get(id);
+    if (other !== undefined) {
+      issues.push({ path: `routes.${rawId}`, message: `route ids ${JSON.stringify(other)} and ${JSON.stringify(rawId)} are both "${id}" once trimmed` });
+      continue;
+    }
+    rawIds.set(id, rawId);
+    if (route.path !== undefined) {
+      const unreachable = unreachablePathReason(route.path);
+      if (unreachable) issues.push({ path: `routes.${rawId}.path`, message: `no request can reach this path: it contains ${unreachable}` });
     }
     const limits = route.limits ?? {};
     routes.push({
@@ -123,6 +135,44 @@ export function assertWebhooksConfig(input: unknown, pathPrefix = ""): WebhooksC
   const result = parseWebhooksConfig(input);
   if (!result.ok) throw new WebhookConfigError(result.issues, pathPrefix);
   return result.config;
+}
+
+/**
+ * Why no request target can ever match a route path, or undefined. A request's path ends
+ * at `?` or `#`, and cannot hold a space or a control character (HTTP parsers refuse them).
+ */
+function unreachablePathReason(path: string): string | undefined {
+  const match = /[?# \x00-\x1f\x7f]/.exec(path.trim());
+  if (!match) return undefined;
+  const c = match[0];
+  if (c === "?" || c === "#") return `"${c}" (a request path ends there)`;
+  if (c === " ") return "a space";
+  return `the control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/**
+ * valibot issues as config problems. A union that failed on a value of the right shape
+ * (an object where a string or a SecretRef may go) names the field that was wrong
+ * (`routes.demo.secret.provider: is required`) instead of listing what a secret may be.
+ */
+export function toConfigIssues(issues: readonly v.BaseIssue<unknown>[]): ConfigIssue[] {
+  return issues.flatMap((issue) => {
+    const deeper = issue.type === "union" ? deeperIssues(issue, issue.path ?? []) : [];
+    return deeper.length > 0 ? deeper : [toConfigIssue(issue)];
+  });
+}
+
+// Sub-issues of a union carry paths relative to the union's value: prefix them. Only the
+// branch of the value's own kind counts (a list is not judged as a SecretRef object).
+function deeperIssues(issue: v.BaseIssue<unknown>, prefix: readonly v.IssuePathItem[]): ConfigIssue[] {
+  const kind = Array.isArray(issue.input) ? "array" : "object";
+  const out: ConfigIssue[] = [];
+  for (const sub of issue.issues ?? []) {
+    const path = [...prefix, ...(sub.path ?? [])];
+    if (sub.type === "union") out.push(...deeperIssues(sub, path));
+    else if (sub.path?.[0]?.type === kind) out.push(toConfigIssue({ ...sub, path: path as [v.IssuePathItem, ...v.IssuePathItem[]] }));
+  }
+  return out;
 }
 
 /** One valibot issue as a config problem: dotted path, operator-friendly message. */

@@ -48,13 +48,13 @@ describe("rotation lists with an unavailable entry", () => {
   it("an entry the Gateway left as a SecretRef is dropped with one warning naming route and index; the others work", async () => {
     const logger = recordingLogger();
     const handler = createWebhookHandler({
-      config: { routes: { demo: { sessionKey: SESSION, secret: ["old-secret", ref, SECRET] } } },
+      config: { routes: { demo: { sessionKey: SESSION, secret: ["old-secret-value-0123", ref, SECRET] } } },
       taskFlow: createMemoryTaskFlowRuntime(),
       logger,
     });
     expect(handler.routes[0]!.cold).toBe(false);
     expect(parse(await handler.handle(request({ json: listFlows }))).status).toBe(200);
-    const withOld = request({ json: listFlows, headers: { "content-type": "application/json", "x-openclaw-webhook-secret": "old-secret" } });
+    const withOld = request({ json: listFlows, headers: { "content-type": "application/json", "x-openclaw-webhook-secret": "old-secret-value-0123" } });
     expect(parse(await handler.handle(withOld)).status).toBe(200);
     expect(logger.lines).toEqual([
       expect.objectContaining({ level: "warn", fields: { routeId: "demo", index: 1, reason: "SecretRef was not resolved" } }),
