@@ -24,7 +24,7 @@ export function toWebhookRequest(req: ExpressRequestLike, path: string, logger: 
     path,
     headers: req.headers,
     remoteAddress: options.remoteAddressOf ? options.remoteAddressOf(req) : req.socket.remoteAddress,
-    clientAddress: options.clientAddressOf ? options.clientAddressOf(req) : expressClientAddress(req),
+    clientAddress: options.clientAddressOf ? options.clientAddressOf(req) : expressClientAddress(req, logger),
     body: consumedBody(req, logger) ?? { kind: "node", stream: req },
   };
 }
@@ -34,10 +34,24 @@ export function toWebhookRequest(req: ExpressRequestLike, path: string, logger: 
  * identity keys both limits. Otherwise `undefined`: the core uses the socket peer (or its own
  * `trustedProxies` option).
  */
-function expressClientAddress(req: ExpressRequestLike): string | undefined {
+function expressClientAddress(req: ExpressRequestLike, logger: Logger): string | undefined {
   const trust = req.app?.get("trust proxy");
+  if (trust === true) warnTrustAllOnce(logger);
   // The core unmaps IPv4-mapped addresses (`::ffff:203.0.113.7`) itself.
   return trust === undefined || trust === false || !req.ip ? undefined : req.ip;
+}
+
+let warnedAboutTrustAll = false;
+
+// `true` believes every X-Forwarded-For hop: any caller picks its own limit identity.
+function warnTrustAllOnce(logger: Logger): void {
+  if (warnedAboutTrustAll) return;
+  warnedAboutTrustAll = true;
+  logger.warn(
+    'taskflow-webhooks: Express "trust proxy" is true, so any caller can choose its rate-limit ' +
+      "identity with X-Forwarded-For. Set it to what is really in front of the app: the proxy's " +
+      'address or subnet, or a hop count (app.set("trust proxy", "loopback"), "10.0.0.0/8" or 1).',
+  );
 }
 
 let warnedAboutParserOrder = false;

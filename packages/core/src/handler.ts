@@ -21,6 +21,7 @@ import { replayedResponse, storedAnswerOf } from "./idempotency/stored-answer.js
 import { createInFlightTracker, type InFlightTracker } from "./limits/in-flight.js";
 import { createTrustedProxies, resolveClientAddress, type TrustedProxies } from "./limits/client-address.js";
 import { clientKeyOf } from "./limits/client-key.js";
+import { warnUnknownClientOnce } from "./limits/unknown-client.js";
 import { createLimiterFailureHandler, DEFAULT_LIMITER_ERROR_POLICY, type LimiterErrorPolicy, type LimiterFailureHandler } from "./limits/limiter-failure.js";
 import { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
 import { rateLimitHeaders } from "./limits/rate-limit-headers.js";
@@ -81,6 +82,7 @@ export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext
     request.clientAddress !== undefined
       ? request.clientAddress
       : resolveClientAddress(request.remoteAddress, header, ctx.trustedProxies);
+  if (request.remoteAddress === undefined && request.clientAddress === undefined) warnUnknownClientOnce(ctx.logger, route.id);
   // One key per client, not per address: IPv6 by prefix, every loopback address as one.
   const key = `${route.id}\n${clientKeyOf(client, route.limits.ipv6Prefix)}`;
   const now = ctx.clock.now();
