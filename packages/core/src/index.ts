@@ -92,6 +92,7 @@ export { DEFAULT_LIMITER_ERROR_POLICY, createLimiterFailureHandler } from "./lim
 export type { LimiterErrorPolicy, LimiterFailureHandler, LimiterFailureOptions } from "./limits/limiter-failure.js";
 export type { MemoryLimiterStore, MemoryLimiterStoreOptions } from "./limits/memory-limiter-store.js";
 export { createTrustedProxies, resolveClientAddress, unmapIPv4 } from "./limits/client-address.js";
+export { clientKeyOf, DEFAULT_IPV6_PREFIX, LOOPBACK_CLIENT } from "./limits/client-key.js";
 export type { TrustedProxies } from "./limits/client-address.js";
 
 // Secrets

@@ -79,6 +79,12 @@ export const ServerSettingsSchema = v.strictObject({
   shutdownTimeoutMs: v.optional(integer(0, 10 * 60_000)),
   /** Serve Prometheus metrics on `GET /metrics` (off by default: it names the routes). */
   metrics: v.optional(v.boolean()),
+  /** How long a client may take to send the request headers (default 10 000). */
+  headersTimeoutMs: v.optional(integer(1_000, 10 * 60_000)),
+  /** How long a whole request may take (default 30 000, or the largest bodyTimeoutMs + headersTimeoutMs). */
+  requestTimeoutMs: v.optional(integer(1_000, 60 * 60_000)),
+  /** Open connections per client (IPv6 /64, loopback as one; trusted proxies exempt); default 64. */
+  maxConnectionsPerClient: v.optional(integer(1, 100_000)),
 });
 
 export const ServerConfigFileSchema = v.strictObject({

@@ -22,6 +22,14 @@ import {
   type TaskFlowRuntime,
   type WebhookHandler,
 } from "@taskflow-webhooks/core";
+import {
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  applyConnectionLimits,
+  connectionServerOptions,
+  type ConnectionLimits,
+} from "./connection-limits.js";
 import { parseServerConfig, ServerConfigError, type ServerConfig } from "./config-file.js";
 import { isPostgresUrl, isRedisUrl, redactUrl } from "./connection-url.js";
 import { createServerMetrics } from "./prometheus-metrics.js";
@@ -150,7 +158,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       return c.json({ ok, taskFlow, limiter: { store: limiter?.kind ?? "memory", ok: limiterOk } }, ok ? 200 : 503);
     });
     app.route("/", webhookApp(handler, { onResponse: rememberAnswer, logger }));
-    server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const limits = connectionLimitsOf(config);
+    server = createAdaptorServer({ fetch: app.fetch, serverOptions: connectionServerOptions(limits) }) as Server;
+    applyConnectionLimits(server, limits);
     await listen(server, port, host);
   } catch (error) {
     await limiter?.close();
@@ -243,6 +253,19 @@ async function openRedisLimiter(url: string, settings: ServerConfig["server"], l
   return { kind: "redis", store, where, isHealthy: () => store.isHealthy(), close: () => store.close() };
 }
 
+/** The request timeout never cuts a body a route still allows (its bodyTimeoutMs). */
+function connectionLimitsOf(config: ServerConfig): ConnectionLimits {
+  const settings = config.server;
+  const headersTimeoutMs = settings.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const slowestBody = Math.max(0, ...config.webhooks.routes.map((r) => r.limits.bodyTimeoutMs));
+  const requestTimeoutMs = settings.requestTimeoutMs ?? Math.max(DEFAULT_REQUEST_TIMEOUT_MS, slowestBody + headersTimeoutMs);
+  return {
+    headersTimeoutMs: Math.min(headersTimeoutMs, requestTimeoutMs),
+    requestTimeoutMs,
+    maxConnectionsPerClient: settings.maxConnectionsPerClient ?? DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+    trustedProxies: settings.trustedProxies ?? [],
+  };
+}
 
 /** The database's directory exists (created owner-only if not) and is a directory. */
 function prepareDatabaseDirectory(path: string): void {

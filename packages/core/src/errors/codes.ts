@@ -22,6 +22,10 @@ export const ERROR_CODES = {
   idempotency_key_reused: { status: 422, error: "This Idempotency-Key was already used with a different request body." },
   idempotency_in_progress: { status: 409, error: "A request with this Idempotency-Key is still in progress; retry later." },
   internal_error: { status: 500, error: "Internal error." },
+  // connection level (the standalone server, before a request exists)
+  malformed_request: { status: 400, error: "Malformed HTTP request." },
+  headers_too_large: { status: 431, error: "Request headers too large." },
+  request_timeout: { status: 408, error: "Request headers or body not received in time." },
   taskflow_timeout: { status: 503, error: "TaskFlow call timed out; outcome unknown: the write may have happened." },
   // TaskFlow outcomes
   cancel_pending: { status: 202, error: "One or more child tasks are still active." },
