@@ -68,6 +68,9 @@ export function applyConnectionLimits(server: Server, limits: ConnectionLimits):
     // The answer already being prepared for an earlier, valid request on this socket goes
     // out first: its write may have happened (a created flow), so it must not be lost.
     const inProgress = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    // A request whose body never ended (the client left mid-body: Node reports the early
+    // EOF here) has no answer worth waiting for; closing frees its in-flight slot now.
+    if (inProgress && !inProgress.req.complete) return void socket.destroy();
     if (inProgress && !inProgress.writableFinished) {
       inProgress.once("finish", answer);
       inProgress.once("close", () => socket.destroy());
