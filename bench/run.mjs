@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { MiB } from "./lib/rss.mjs";
 import { PATH, REQUEST_HEADERS, createOnlyRequests, mixRequests } from "./lib/workload.mjs";
+import { formatScale, scaleBench } from "./scale.mjs";
 import { compareWithPrevious, flatten, formatTable } from "./lib/report.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -58,6 +59,7 @@ for (const [row, kind] of [["hono", "hono"], ["express", "express"], ["node", "n
   results[row] = await groupRow(kind, ["bare", "core"], mixRequests);
 }
 if (wanted("sqlite")) results.sqlite = await groupRow("store", ["memory", "sqlite", "sqliteSingle", "sqliteNormal"], createOnlyRequests);
+if (wanted("scale")) results.scale = await scaleBench({ seconds: SECONDS, connections: CONNECTIONS, log });
 if (wanted("micro")) Object.assign(results, await micro());
 if (wanted("upload")) results.upload = await upload();
 results.meta.loadAvgAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -65,6 +67,7 @@ results.meta.loadAvgAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
 const flags = previous ? compareWithPrevious(flatten(previous), flatten(results)) : [];
 writeFileSync(latestPath, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(formatTable(results, { notes, flags, hadPrevious: previous !== undefined }));
+process.stdout.write(formatScale(results.scale).map((l) => `${l}\n`).join(""));
 process.stdout.write(`\nfigures: ${latestPath}${previous ? ` (previous run: ${previousPath})` : ""}\n`);
 
 // ---------------------------------------------------------------------------------------
