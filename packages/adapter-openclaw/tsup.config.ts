@@ -12,6 +12,8 @@ export default defineConfig({
   clean: true,
   target: "node20",
   sourcemap: true,
+  // Keep `node:` on built-in imports: Deno and workerd (nodejs_compat) resolve only those.
+  removeNodeProtocol: false,
   // Self-contained: a Gateway loads dist/index.js from wherever the plugin was installed,
   // so the core and valibot are bundled in rather than resolved at load time.
   noExternal: [/^@taskflow-webhooks\//, "valibot"],

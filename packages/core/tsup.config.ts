@@ -7,5 +7,7 @@ export default defineConfig({
   clean: true,
   target: "node20",
   sourcemap: true,
+  // Keep `node:` on built-in imports: Deno and workerd (nodejs_compat) resolve only those.
+  removeNodeProtocol: false,
   external: ["vitest", "@opentelemetry/api"],
 });

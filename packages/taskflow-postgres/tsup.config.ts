@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   target: "node20",
   sourcemap: true,
+  // Keep `node:` on built-in imports: Deno and workerd (nodejs_compat) resolve only those.
+  removeNodeProtocol: false,
 });

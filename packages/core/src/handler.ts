@@ -1,4 +1,4 @@
-// The webhook pipeline, top to bottom (protocol.md §2). Each step's rejection is final.
+// The webhook pipeline, top to bottom (README "Calling a route"). Each step's rejection is final.
 //   0 route  1 method  2 rate limit  3 content type  4 in-flight  5 auth
 //   6 body (size, timeout)  7 JSON  8 action schema  9 idempotency key (writes)
 //   10 action → TaskFlow

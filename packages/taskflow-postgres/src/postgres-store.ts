@@ -15,7 +15,7 @@
 //   hang. The pool reconnects on its own, so the store recovers without a restart.
 //
 // Behaviour matches the core's memory runtime (same revisions, keys, reason texts);
-// shared/spec/taskflow.md is the authority.
+// the TaskFlow conformance kit in core/testing is the authority.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import {

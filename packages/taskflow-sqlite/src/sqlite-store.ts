@@ -7,7 +7,7 @@
 // `revision_conflict`.
 //
 // Behaviour matches the core's memory runtime exactly (same revisions, same keys, same
-// reason texts); shared/spec/taskflow.md is the authority.
+// reason texts); the TaskFlow conformance kit in core/testing is the authority.
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";

@@ -120,7 +120,7 @@ describe("actions: happy paths", () => {
   });
 });
 
-describe("actions: failures (protocol.md §5)", () => {
+describe("actions: failures (README: Answers and error codes)", () => {
   it("404 not_found for a mutation on a missing flow or another session's flow", async () => {
     const { call, taskFlow } = setup();
     const foreign = await taskFlow.bindSession({ sessionKey: "agent:other:main" }).createManaged({ controllerId: "c", goal: "theirs" });

@@ -1,5 +1,5 @@
 // Runs one validated action against the route's owner-bound TaskFlow handle and maps the
-// outcome to the envelope, status and code of protocol.md §5. Records leave only through
+// outcome to the envelope, status and code of the README's "Answers and error codes". Records leave only through
 // the allow-list views.
 import { storedAnswerOf } from "../idempotency/stored-answer.js";
 import type {

@@ -1,4 +1,4 @@
-// valibot schemas for the 13 webhook actions (protocol.md §4). Every object is strict:
+// valibot schemas for the 13 webhook actions (README "Actions"). Every object is strict:
 // an unknown key is a 400, so a typo never silently does nothing.
 import * as v from "valibot";
 import { FLOW_STATUSES } from "../taskflow/types.js";

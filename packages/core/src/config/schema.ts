@@ -1,4 +1,4 @@
-// valibot schemas for the operator's route configuration (protocol.md §1). The same
+// valibot schemas for the operator's route configuration (README "Configuration"). The same
 // schemas generate the OpenClaw plugin's JSON Schema, so the two cannot drift.
 import * as v from "valibot";
 

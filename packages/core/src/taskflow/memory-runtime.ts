@@ -1,5 +1,5 @@
 // The memory TaskFlow runtime: the reference store for tests and quick starts.
-// Semantics: shared/spec/taskflow.md. Every record is deep-copied on the way in and out,
+// Semantics: the TaskFlow conformance kit (core/src/testing/conformance.ts). Every record is deep-copied on the way in and out,
 // so a caller can never reach into the store, and no state is shared between runtimes.
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../ports/clock.js";

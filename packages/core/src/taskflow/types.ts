@@ -1,5 +1,5 @@
 // The TaskFlow port: the records and the owner-bound handle every backend implements
-// (OpenClaw's runtime, the memory runtime, SQLite). Semantics: shared/spec/taskflow.md.
+// (OpenClaw's runtime, the memory runtime, SQLite). Semantics: pinned by the TaskFlow conformance kit (testing/conformance.ts).
 import type { CompleteOptions, IdempotencyStore, StoredAnswer } from "../ports/idempotency-store.js";
 
 /** A value a method may return synchronously or as a Promise. */

@@ -1,7 +1,8 @@
-// The TaskFlow conformance kit: one suite every backend of the port must pass (memory,
-// SQLite, the OpenClaw fake), so a caller cannot tell them apart. Each rule of
-// shared/spec/taskflow.md is pinned here with exact revisions, statuses, key presence and
-// clock times. One fresh backend and one manual clock per test.
+// The TaskFlow conformance kit: one suite every backend of the port must pass (the memory
+// runtime with and without listPage, SQLite, PostgreSQL), so a caller cannot tell them
+// apart. This file is the written contract of the TaskFlow port (the reference is
+// OpenClaw 2026.9.6's runtime): exact revisions, statuses, key presence and clock times.
+// One fresh backend and one manual clock per test.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type {
   BoundTaskFlow,

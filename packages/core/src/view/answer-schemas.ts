@@ -13,7 +13,7 @@ const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const timestamp = v.pipe(v.number(), v.minValue(0));
 const anyJson = v.unknown();
 
-/** A flow as callers see it (protocol.md §6); owner and origin fields never appear. */
+/** A flow as callers see it (README "Answers and error codes"); owner and origin fields never appear. */
 export const FlowViewSchema = v.strictObject({
   flowId: nonEmpty,
   syncMode: v.picklist(["managed", "task_mirrored"]),
