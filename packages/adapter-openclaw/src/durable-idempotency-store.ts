@@ -7,7 +7,7 @@
 // BEGIN IMMEDIATE transaction on a synchronous connection, WAL, synchronous = FULL.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { IdempotencyStore, Reservation, StoredAnswer } from "@taskflow-webhooks/core";
+import { reservationOfRow, type IdempotencyRecordRow, type IdempotencyStore, type Reservation, type StoredAnswer } from "@taskflow-webhooks/core";
 
 /** The slice of `node:sqlite` used here (typed structurally: @types/node 20 has none). */
 interface StatementSync {
@@ -42,13 +42,7 @@ export interface DurableIdempotencyStore extends IdempotencyStore {
   close(): void;
 }
 
-interface RecordRow {
-  fingerprint: string;
-  token: string;
-  status: number | null;
-  body: string | null;
-  expires_at: number;
-}
+type RecordRow = IdempotencyRecordRow;
 
 const PRUNE_EVERY = 256;
 
@@ -100,13 +94,8 @@ export function openDurableIdempotencyStore(
     reserve(scope, fingerprint, { now, lockMs }) {
       return inTransaction((): Reservation => {
         if (++calls % PRUNE_EVERY === 0) prune.run(now);
-        const row = select.get(scope) as RecordRow | undefined;
-        if (row && row.expires_at > now) {
-          if (row.fingerprint !== fingerprint) return { state: "mismatch" };
-          return row.status === null
-            ? { state: "in_progress", lockedUntil: row.expires_at }
-            : { state: "completed", answer: { status: row.status, body: row.body ?? "" } };
-        }
+        const live = reservationOfRow(select.get(scope) as RecordRow | undefined, fingerprint, now);
+        if (live) return live;
         const token = generateToken();
         claim.run(scope, fingerprint, token, now + lockMs);
         return { state: "reserved", token };

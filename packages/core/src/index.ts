@@ -78,6 +78,7 @@ export type { MemoryIdempotencyStore, MemoryIdempotencyStoreOptions } from "./id
 export { canonicalJson, requestFingerprint } from "./idempotency/fingerprint.js";
 export { MAX_IDEMPOTENCY_KEY_LENGTH, parseIdempotencyKey } from "./idempotency/idempotency-key.js";
 export { replayedResponse, storedAnswerOf } from "./idempotency/stored-answer.js";
+export { reservationOfRow, type IdempotencyRecordRow } from "./idempotency/record-row.js";
 export type { ValidationIssue } from "./actions/validate.js";
 
 // Ports and their default implementations

@@ -5,7 +5,7 @@
 // lock's end for a reservation and the replay window's end for an answer; expired rows
 // are pruned in batches as keys arrive.
 import { randomUUID } from "node:crypto";
-import type { IdempotencyStore, IdempotentWrite, Reservation, StoredAnswer } from "@taskflow-webhooks/core";
+import { reservationOfRow, type IdempotencyRecordRow, type IdempotencyStore, type IdempotentWrite, type Reservation, type StoredAnswer } from "@taskflow-webhooks/core";
 
 type Row = Record<string, unknown>;
 export type Query = (text: string, values?: unknown[]) => Promise<Row[]>;
@@ -50,12 +50,9 @@ export function createPostgresIdempotency(schema: string, run: <T>(work: (q: Que
         const token = randomUUID();
         const claimed = await run((q) => q(claimSql, [scope, fingerprint, token, now + lockMs, now]));
         if (claimed.length === 1) return { state: "reserved", token };
-        const row = (await run((q) => q(selectSql, [scope])))[0];
-        if (!row || (row.expires_at as number) <= now) continue;
-        if (row.fingerprint !== fingerprint) return { state: "mismatch" };
-        return row.status === null
-          ? { state: "in_progress", lockedUntil: row.expires_at as number }
-          : { state: "completed", answer: { status: row.status as number, body: (row.body as string | null) ?? "" } };
+        const row = (await run((q) => q(selectSql, [scope])))[0] as IdempotencyRecordRow | undefined;
+        const live = reservationOfRow(row, fingerprint, now);
+        if (live) return live;
       }
       throw new Error(`Idempotency record ${JSON.stringify(scope)} kept changing while being reserved.`);
     },

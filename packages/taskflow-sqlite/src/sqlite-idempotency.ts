@@ -6,7 +6,7 @@
 // window's end for an answer; expired rows are pruned in batches as keys arrive.
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { IdempotencyStore, IdempotentWrite, Reservation, StoredAnswer } from "@taskflow-webhooks/core";
+import { reservationOfRow, type IdempotencyRecordRow, type IdempotencyStore, type IdempotentWrite, type Reservation, type StoredAnswer } from "@taskflow-webhooks/core";
 import type { GroupCommit } from "./group-commit.js";
 
 export interface SqliteIdempotencyStore extends IdempotencyStore {
@@ -25,13 +25,7 @@ export interface SqliteIdempotency {
   recordInTransaction<O>(write: IdempotentWrite<O> | undefined, outcome: O): void;
 }
 
-interface RecordRow {
-  fingerprint: string;
-  token: string;
-  status: number | null;
-  body: string | null;
-  expires_at: number;
-}
+type RecordRow = IdempotencyRecordRow;
 
 const PRUNE_EVERY = 256;
 const PRUNE_BATCH = 1_000;
@@ -68,13 +62,8 @@ export function createSqliteIdempotency(db: Database.Database, writes: GroupComm
       writes.write({
         run: (): Reservation => {
           if (++calls % PRUNE_EVERY === 0) prune.run(now, PRUNE_BATCH);
-          const row = select.get(scope);
-          if (row && row.expires_at > now) {
-            if (row.fingerprint !== fingerprint) return { state: "mismatch" };
-            return row.status === null
-              ? { state: "in_progress", lockedUntil: row.expires_at }
-              : { state: "completed", answer: { status: row.status, body: row.body ?? "" } };
-          }
+          const live = reservationOfRow(select.get(scope), fingerprint, now);
+          if (live) return live;
           const token = randomUUID();
           claim.run({ scope, fingerprint, token, expiresAt: now + lockMs });
           return { state: "reserved", token };
