@@ -9,6 +9,7 @@ import {
   consoleLogger,
   createWebhookHandler,
   internalErrorResponse,
+  isClosingConnection,
   loadWebhookHandler,
   sendNodeResponse,
   type LoadWebhookAdapterOptions,
@@ -56,11 +57,13 @@ export function createWebhookMiddleware(
     try {
       const path = req.originalUrl ?? req.url ?? "/";
       if (!handler.matches(path)) return false;
+      // Pipelined behind a refused body on a connection being closed: nothing can answer it.
+      if (isClosingConnection(req)) return true;
       const request = toWebhookRequest(req, path, logger, options);
       const response = await handler.handle(request);
       if (response === undefined) return false;
       options.onResponse?.(req, response, request);
-      sendNodeResponse(res, response);
+      sendNodeResponse(res, response, req);
     } catch (error) {
       const response = internalErrorResponse(error, { logger, correlationId, source: "Express adapter" });
       if (res.headersSent) {
@@ -68,7 +71,7 @@ export function createWebhookMiddleware(
         return true;
       }
       response.closeConnection = !req.readableEnded;
-      sendNodeResponse(res, response);
+      sendNodeResponse(res, response, req);
     }
     return true;
   }

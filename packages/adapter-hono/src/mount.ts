@@ -7,13 +7,15 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import {
   consoleLogger,
   internalErrorResponse,
+  isClosingConnection,
   loadWebhookHandler,
+  markClosingConnection,
   type LoadWebhookAdapterOptions,
   type WebhookAdapterOptions,
   type WebhookHandler,
 } from "@taskflow-webhooks/core";
 import { isSoleHandler, toHonoResponse } from "./to-hono-response.js";
-import { cachedBody, toWebhookRequest } from "./to-webhook-request.js";
+import { cachedBody, nodeIncoming, toWebhookRequest } from "./to-webhook-request.js";
 
 /** The shared adapter options (core README, "Adapter options") with Hono's `Context`. */
 export type HonoWebhookOptions = WebhookAdapterOptions<Context>;
@@ -24,6 +26,12 @@ export function webhookHandler(handler: WebhookHandler, options: HonoWebhookOpti
   const logger = options.logger ?? consoleLogger;
   const correlationId = options.correlationId ?? (() => crypto.randomUUID());
   const middleware: MiddlewareHandler = async (c, next) => {
+    const incoming = nodeIncoming(c);
+    // Pipelined behind a body refused unread on this connection: its answer can never be
+    // sent, so it must not run (core README, "sendNodeResponse").
+    if (incoming && isClosingConnection(incoming) && handler.matches(incoming.url ?? "/")) {
+      return toHonoResponse(c, { status: 499, headers: {}, body: "", abandoned: true });
+    }
     let response;
     let request;
     try {
@@ -37,6 +45,7 @@ export function webhookHandler(handler: WebhookHandler, options: HonoWebhookOpti
       response = internalErrorResponse(error, { logger, correlationId, source: "Hono adapter" });
     }
     if (response === undefined) return next();
+    if (response.closeConnection && incoming?.socket) markClosingConnection(incoming.socket);
     return toHonoResponse(c, response, isSoleHandler(c, middleware));
   };
   return middleware;

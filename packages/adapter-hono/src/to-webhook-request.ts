@@ -31,7 +31,8 @@ export function toWebhookRequest(c: Context, options: AddressOptions = {}): Webh
   };
 }
 
-function nodeIncoming(c: Context): NodeBindings["incoming"] | undefined {
+/** Node's request under @hono/node-server; undefined on other runtimes. */
+export function nodeIncoming(c: Context): NodeBindings["incoming"] | undefined {
   const env = c.env as Partial<NodeBindings> | undefined;
   const incoming = env?.incoming;
   return incoming && typeof incoming.on === "function" ? incoming : undefined;

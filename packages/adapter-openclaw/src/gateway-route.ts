@@ -3,7 +3,7 @@
 // answers 404). A throw would become the Gateway's bare text 500: it is answered with the
 // core's JSON envelope instead, connection closed, correlation id in the log.
 import { randomUUID } from "node:crypto";
-import { internalErrorResponse, sendNodeResponse, type Logger, type WebhookHandler } from "@taskflow-webhooks/core";
+import { internalErrorResponse, isClosingConnection, sendNodeResponse, type Logger, type WebhookHandler } from "@taskflow-webhooks/core";
 import type { IncomingMessage } from "node:http";
 import type { GatewayRouteHandler } from "./gateway-api.js";
 
@@ -16,6 +16,8 @@ export interface GatewayRouteOptions {
 export function gatewayRoute(handler: WebhookHandler, logger: Logger, options: GatewayRouteOptions = {}): GatewayRouteHandler {
   const { clientAddressOf, correlationId = randomUUID } = options;
   return async (req, res) => {
+    // Pipelined behind a refused body on a connection being closed: nothing can answer it.
+    if (isClosingConnection(req)) return true;
     try {
       const response = await handler.handle({
         method: req.method ?? "GET",
@@ -26,10 +28,10 @@ export function gatewayRoute(handler: WebhookHandler, logger: Logger, options: G
         body: { kind: "node", stream: req },
       });
       if (response === undefined) return false;
-      sendNodeResponse(res, response);
+      sendNodeResponse(res, response, req);
       return true;
     } catch (error) {
-      sendNodeResponse(res, internalErrorResponse(error, { logger, correlationId, source: "Gateway adapter" }));
+      sendNodeResponse(res, internalErrorResponse(error, { logger, correlationId, source: "Gateway adapter" }), req);
       return true;
     }
   };

@@ -129,4 +129,5 @@ export type { MemoryTaskFlowRuntime } from "./taskflow/memory-runtime.js";
 
 // Node.js glue for adapters
 export { sendNodeResponse } from "./node/send-node-response.js";
-export type { NodeResponseLike } from "./node/send-node-response.js";
+export { isClosingConnection, markClosingConnection } from "./node/closing-connections.js";
+export type { NodeRequestLike, NodeResponseLike, NodeSocketLike } from "./node/send-node-response.js";

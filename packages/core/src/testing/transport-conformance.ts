@@ -4,10 +4,12 @@
 // (transport-kit-handler.ts) in its host and hands back a URL; what the core decides is
 // pinned by the core's own tests, what an adapter can get wrong is pinned here: the status
 // and JSON envelope reaching the wire, headers, closing a connection whose body was left
-// unread, not waiting for body bytes before auth, releasing a slot when the client leaves,
+// unread (and never running a request pipelined behind it), not waiting for body bytes
+// before auth, releasing a slot when the client leaves,
 // a JSON 500 with a correlation id (and no stack on stderr) whatever throws, and paths
 // that are not routes left to the host.
 import { Agent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from "node:http";
+import { connect } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { WebhookHandler } from "../handler.js";
 import type { LogFields, Logger } from "../ports/logger.js";
@@ -38,7 +40,7 @@ export interface TransportKitServer {
 }
 
 /** Cases a transport may leave out, each for a reason it must name. */
-export type TransportCase = "in-flight-count" | "socket-close";
+export type TransportCase = "in-flight-count" | "socket-close" | "pipelined-after-refusal";
 
 export interface TransportConformanceOptions {
   name: string;
@@ -160,6 +162,20 @@ export function runTransportConformance(options: TransportConformanceOptions): v
         held.request.destroy();
         expectFailure(reply, "payload_too_large", KIT_ROUTES.smallBody);
         expect(reply.headers.connection).toBe("close");
+      });
+
+      // Opting out names the reason (`without`); the case is then not registered at all.
+      if (!options.without?.["pipelined-after-refusal"]) it("a request pipelined behind a body refused unread never runs (its answer could never be sent)", async () => {
+        const goal = `pipelined behind a 401 ${Math.random()}`;
+        const create = JSON.stringify({ action: "create_flow", goal });
+        const { host, hostname, port } = new URL(server.url);
+        const request = (secret: string, body: string) =>
+          `POST ${kitPath(KIT_ROUTES.plain)} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
+          `Authorization: Bearer ${secret}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+        const answer = await rawExchange(hostname.replace(/^\[|\]$/g, ""), Number(port), request("wrong", '{"pad":"0123456789"}') + request(KIT_SECRET, create));
+        expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+        expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toHaveLength(1);
+        expect((await list(KIT_ROUTES.plain)).text).not.toContain(goal);
       });
     });
 
@@ -308,6 +324,20 @@ interface SendInit {
   hold?: boolean;
   /** No Content-Length: the body is chunked. */
   chunked?: boolean;
+}
+
+/** Writes raw bytes on one connection; resolves with everything read once the server closes it. */
+function rawExchange(host: string, port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    let answer = "";
+    const bound = setTimeout(() => (socket.destroy(), reject(new Error(`the server kept ${host}:${port} open past ${ANSWER_BOUND_MS} ms after a refusal`))), ANSWER_BOUND_MS);
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => (answer += chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => (clearTimeout(bound), resolve(answer)));
+    socket.on("connect", () => socket.write(bytes, "latin1"));
+  });
 }
 
 /** One request on its own connection; `reply` settles once the whole answer is read. */
