@@ -1,6 +1,8 @@
 // Watches the files under an open SQLite connection for faults SQLite itself cannot see or
-// survive. Checked before every transaction (a few stat calls and one access(2), a few
-// microseconds next to a write's fsync):
+// survive. Checked in full (three stat calls and one access(2)) before every transaction
+// and again before its COMMIT; inside an open transaction only the -shm is checked before
+// each further statement (one stat, one access), since only the -shm can crash the
+// process there and a removed file is caught before the COMMIT anyway:
 //
 // - The database file or its `-wal` removed or replaced (a deleted directory, a restore by
 //   `mv`): SQLite keeps writing into the unlinked inode and every write "succeeds", then
@@ -22,6 +24,12 @@ import { accessSync, constants, statSync, type BigIntStats } from "node:fs";
 export interface FileGuard {
   /** Why the files cannot be used now, or undefined when they can. */
   check(): string | undefined;
+  /**
+   * The same answer for a statement inside a transaction that `check` let begin: a fault
+   * already found, or the -shm's (SIGBUS). A database file or -wal removed since is found
+   * by the `check` before the COMMIT, which then rolls the transaction back.
+   */
+  checkInTransaction(): string | undefined;
   /** The last fault `check` found was the -shm's: SQLite must not touch this connection again. */
   readonly shmFault: boolean;
 }
@@ -32,7 +40,7 @@ interface Identity {
   ino: bigint;
 }
 
-const NO_FILES: FileGuard = { check: () => undefined, shmFault: false };
+const NO_FILES: FileGuard = { check: () => undefined, checkInTransaction: () => undefined, shmFault: false };
 
 /**
  * A guard for the files of a database just opened at `path` (WAL mode, sidecars present).
@@ -65,18 +73,22 @@ export function guardDatabaseFiles(path: string, inMemory: boolean, onShmFault: 
   const checkDatabase = () => stuck ?? stick(sameFile(path, opened.db, "the database file"));
 
   let shmFault = false;
+  // Sticky too: once SQLite may have been unable to write its mapping, the connection is
+  // not trusted again (a restart reopens it).
+  const checkShmSticky = () => {
+    const fault = stick(checkShm());
+    if (fault) {
+      shmFault = true;
+      notifyShmFault();
+    }
+    return fault;
+  };
   return {
     check() {
-      const fault = checkDatabase() ?? stick(sameFile(wal, opened.wal, "the write-ahead log (-wal)"));
-      if (fault) return fault;
-      // Sticky too: once SQLite may have been unable to write its mapping, the connection
-      // is not trusted again (a restart reopens it).
-      const shm = stick(checkShm());
-      if (shm) {
-        shmFault = true;
-        notifyShmFault();
-      }
-      return shm;
+      return checkDatabase() ?? stick(sameFile(wal, opened.wal, "the write-ahead log (-wal)")) ?? checkShmSticky();
+    },
+    checkInTransaction() {
+      return stuck ?? checkShmSticky();
     },
     get shmFault() {
       return shmFault;

@@ -193,9 +193,13 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
       idempotency.recordInTransaction(write?.idempotency, outcome);
       return outcome;
     };
-  /** A write, refused before SQLite touches files that are gone or would crash the process. */
+  /**
+   * A write, refused before SQLite touches files that are gone or would crash the process.
+   * Joining an open group, only the -shm is checked again: the group's BEGIN was checked
+   * in full and its COMMIT will be (`beforeCommit`), so a removed file still fails the group.
+   */
   const guardedWrite = <T>(job: WriteJob<T>): Promise<T> => {
-    const fault = guard.check();
+    const fault = writes.pending ? guard.checkInTransaction() : guard.check();
     if (fault === undefined) return writes.write(job);
     return new Promise<T>((resolve) => resolve(job.failed(faultError(fault))));
   };

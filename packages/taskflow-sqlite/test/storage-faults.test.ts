@@ -112,6 +112,23 @@ describe("a database removed or replaced while open", () => {
 });
 
 describe("a database that cannot be written", () => {
+  it("moved away while a group is open: the writes that join the group are refused too, and none lands", async () => {
+    const { store, flows } = open();
+    const flow = await flows.createManaged({ controllerId: "c", goal: "before" });
+    // Both writes in one turn: the first opens the group, the second joins it after the move.
+    const opened = flows.tryCreateManaged({ controllerId: "c", goal: "opened the group" });
+    const saved = join(file.dir, "saved.sqlite");
+    renameSync(file.path, saved);
+    const joined = flows.setWaiting({ flowId: flow.flowId, expectedRevision: 0, currentStep: "joined the group" });
+    expect(await opened).toBeNull();
+    expect(await joined).toEqual({ applied: false, code: "persist_failed" });
+    store.close();
+
+    renameSync(saved, file.path);
+    const reopened = open();
+    expect((await reopened.flows.list()).map((f) => ({ goal: f.goal, revision: f.revision }))).toEqual([{ goal: "before", revision: 0 }]);
+  });
+
   it("an immutable file is refused at open, naming it", () => {
     open().store.close();
     store = undefined;
