@@ -13,8 +13,10 @@ export interface Snippet {
   /** 1-based column where the code starts (the fence's indentation stripped by the parser). */
   column: number;
   language: SnippetLanguage;
-  /** The fence says `no-check`: a fragment kept on purpose; the suite lists these. */
+  /** The fence says `no-check` (not compiled); the suite lists these. */
   noCheck: boolean;
+  /** What follows `no-check` in the fence (```ts no-check <why>); the suite requires one. */
+  noCheckReason: string;
   code: string;
 }
 
@@ -29,8 +31,9 @@ export function extractSnippets(markdown: string, file: string): Snippet[] {
       const language = LANGUAGES[(node.lang ?? "").toLowerCase()];
       const start = node.position?.start;
       if (language !== undefined && start !== undefined) {
-        const meta = (node.meta ?? "").split(/\s+/);
-        snippets.push({ file, line: start.line + 1, column: start.column, language, noCheck: meta.includes("no-check"), code: node.value });
+        const noCheck = /^no-check(\s|$)/.exec(node.meta ?? "");
+        const noCheckReason = noCheck ? (node.meta ?? "").slice("no-check".length).trim() : "";
+        snippets.push({ file, line: start.line + 1, column: start.column, language, noCheck: noCheck !== null, noCheckReason, code: node.value });
       }
     }
     if ("children" in node) for (const child of node.children) visit(child);

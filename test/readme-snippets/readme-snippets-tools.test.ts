@@ -19,6 +19,7 @@ describe("extractSnippets", () => {
       { line: 23, column: 1, language: "ts", noCheck: true },
       { line: 27, column: 1, language: "ts", noCheck: false },
     ]);
+    expect(snippets[2]?.noCheckReason).toBe("the name is never defined, on purpose");
     expect(snippets[0]?.code.split("\n")[0]).toBe('import { createMemoryTaskFlowRuntime, createWebhookHandler } from "@taskflow-webhooks/core";');
   });
 });
