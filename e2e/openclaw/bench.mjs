@@ -20,13 +20,16 @@
 //
 // Usage (build first: `pnpm bench:gateway` does):
 //   node e2e/openclaw/bench.mjs [--tarball <tgz>] [--install] [--rounds 30] [--requests 20]
-//        [--concurrency 1,8] [--warmup 60] [--budget-s 90] [--deadline-s 165] [--json <file>] [--cpu-prof <dir>]
+//        [--concurrency 1,8] [--warmup 60] [--budget-s 90] [--deadline-s 165] [--json <file>] [--cpu-prof <dir>] [--floor]
 //   --tarball    our plugin tarball (default: packs packages/adapter-openclaw with scripts/pack.mjs)
 //   --install    install it with `openclaw plugins install` (adds ~15–25 s) instead of load.paths
 //   --budget-s   stop starting rounds after this many seconds of measuring, or when the next
 //   --deadline-s   round would end past this many seconds since the start (bounds the run:
 //                  the Gateways alone take 20–80 s to start on a busy 2-core machine)
 //   --cpu-prof   start each Gateway with `node --cpu-prof`; profiles land in <dir>/<impl>/
+//   --floor      a third Gateway with a minimal plugin (FLOOR_PLUGIN: secret compare, JSON
+//                body, the same TaskFlow call, raw record out, no limits or schema): what
+//                the host alone costs, so floor/bundled bounds what any plugin could gain
 // Plain Node ESM, built-ins only; runs under Node 20 or 24.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -39,12 +42,12 @@ import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const ACTIONS = ["get_flow", "create_flow"];
-const IMPLS = ["bundled", "ours"];
+let IMPLS = ["bundled", "ours"];
 const ROUTE = "/plugins/webhooks/bench";
 const CLIENTS = 1024; // X-Forwarded-For addresses per Gateway (198.18.x.y)
 
 function parseArgs(argv) {
-  const o = { tarball: undefined, install: false, rounds: 30, requests: 20, concurrency: [1, 8], warmup: 60, budgetS: 90, deadlineS: 165, json: undefined, cpuProf: undefined, startupTimeoutMs: 150_000 };
+  const o = { tarball: undefined, install: false, floor: false, rounds: 30, requests: 20, concurrency: [1, 8], warmup: 60, budgetS: 90, deadlineS: 165, json: undefined, cpuProf: undefined, startupTimeoutMs: 150_000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i] ?? usage(`missing value for ${a}`);
@@ -52,6 +55,7 @@ function parseArgs(argv) {
     switch (a) {
       case "--tarball": o.tarball = path.resolve(next()); break;
       case "--install": o.install = true; break;
+      case "--floor": o.floor = true; break;
       case "--rounds": o.rounds = int(); break;
       case "--requests": o.requests = int(); break;
       case "--warmup": o.warmup = int(); break;
@@ -69,7 +73,7 @@ function parseArgs(argv) {
 }
 
 function usage(error) {
-  const text = "usage: bench.mjs [--tarball <tgz>] [--install] [--rounds N] [--requests N] [--concurrency 1,8] [--warmup N] [--budget-s S] [--deadline-s S] [--json <file>] [--cpu-prof <dir>]\n";
+  const text = "usage: bench.mjs [--tarball <tgz>] [--install] [--rounds N] [--requests N] [--concurrency 1,8] [--warmup N] [--budget-s S] [--deadline-s S] [--json <file>] [--cpu-prof <dir>] [--floor]\n";
   if (error) { process.stderr.write(`bench.mjs: ${error}\n${text}`); process.exit(2); }
   process.stdout.write(text);
   process.exit(0);
@@ -207,6 +211,38 @@ class Gateway {
   }
 }
 
+// The floor: the least a webhook plugin can do for these two actions (no rate or in-flight
+// limit, no content-type or schema check, no view), on the same TaskFlow handle.
+const FLOOR_PLUGIN = {
+  "package.json": JSON.stringify({ name: "tfw-bench-floor", version: "0.0.0", type: "module", openclaw: { extensions: ["./index.js"] } }),
+  "openclaw.plugin.json": JSON.stringify({
+    id: "webhooks", activation: { onStartup: true }, configSchema: { type: "object" },
+    configContracts: { secretInputs: { paths: [{ path: "routes.*.secret", expected: "string", ownerKind: "route" }] } },
+  }),
+  "index.js": `export default {
+  id: "webhooks", name: "Webhooks (bench floor)", description: "bench floor",
+  register(api) {
+    for (const [id, route] of Object.entries(api.pluginConfig?.routes ?? {})) {
+      const flows = api.runtime.tasks.async.managedFlows.bindSession({ sessionKey: route.sessionKey });
+      api.registerHttpRoute({ path: route.path, auth: "plugin", match: "exact", replaceExisting: true, handler: async (req, res) => {
+        if (req.headers["x-openclaw-webhook-secret"] !== route.secret) { res.statusCode = 401; res.end("unauthorized"); return true; }
+        const chunks = [];
+        for await (const chunk of req) chunks.push(chunk);
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        const flow = body.action === "get_flow" ? await flows.get(body.flowId)
+          : await flows.tryCreateManaged({ controllerId: "webhooks/" + id, goal: body.goal, currentStep: body.currentStep, stateJson: body.stateJson });
+        res.statusCode = 200;
+        res.setHeader("content-type", "application/json; charset=utf-8");
+        res.setHeader("x-bench-floor", "1");
+        res.end(JSON.stringify({ ok: true, routeId: id, result: { flow: flow ?? null } }));
+        return true;
+      } });
+    }
+  },
+};
+`,
+};
+
 function packTarball(out) {
   if (!fs.existsSync(path.join(root, "packages/adapter-openclaw/dist/index.js"))) {
     console.error("bench.mjs: packages/adapter-openclaw/dist is missing: run `pnpm build` (or `pnpm bench:gateway`)");
@@ -269,19 +305,27 @@ async function main() {
       fs.mkdirSync(pluginDir);
       execFileSync("tar", ["-xzf", tarball, "-C", pluginDir, "--strip-components=1"]);
     }
+    const pluginDirs = { ours: pluginDir };
+    if (opts.floor) {
+      IMPLS = [...IMPLS, "floor"];
+      pluginDirs.floor = path.join(tmp, "floor-plugin");
+      fs.mkdirSync(pluginDirs.floor);
+      for (const [name, text] of Object.entries(FLOOR_PLUGIN)) fs.writeFileSync(path.join(pluginDirs.floor, name), text);
+    }
     for (const impl of IMPLS) {
       const dir = path.join(tmp, impl);
       fs.mkdirSync(dir);
-      gws[impl] = new Gateway({ impl, bins, dir, port: await freePort(), secret, pluginDir: impl === "ours" ? pluginDir : undefined, cpuProf: opts.cpuProf });
+      gws[impl] = new Gateway({ impl, bins, dir, port: await freePort(), secret, pluginDir: pluginDirs[impl], cpuProf: opts.cpuProf });
     }
     say(`openclaw ${bins.version}, ours: ${path.basename(tarball)} (${opts.install ? "plugins install" : "plugins.load.paths"}), load ${load()}`);
     // Both boot at once (each takes 20–40 s here); ours installs first if asked.
     await Promise.all(IMPLS.map(async (impl) => {
       if (impl === "ours" && opts.install) await gws.ours.install(tarball);
       gws[impl].start();
-      await gws[impl].waitReady(opts.startupTimeoutMs);
+      // Start-up counts against the deadline too: at the bound, stop rather than overrun.
+      await gws[impl].waitReady(Math.max(10_000, Math.min(opts.startupTimeoutMs, opts.deadlineS * 1000 - (Date.now() - t0) - 15_000)));
     }));
-    say(`both Gateways ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    say(`${IMPLS.length} Gateways ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     // After ready the Gateway runs post-ready work (plugin catalogue with a compile of each
     // plugin's config schema, context caches) whenever it is idle: with the Gateways taking
     // turns, that would land in the other one's turn and in the measured rounds. Let both go
@@ -330,6 +374,7 @@ async function main() {
             p50s[impl] = median(ms);
           }
           (perRound[`${action}|${c}`] ??= []).push(p50s.ours / p50s.bundled);
+          if (p50s.floor !== undefined) (perRound[`floor|${action}|${c}`] ??= []).push(p50s.floor / p50s.bundled);
         }
       }
       rounds++;
@@ -337,6 +382,7 @@ async function main() {
       say(`round ${rounds}/${opts.rounds} done after ${((Date.now() - tMeasure) / 1000).toFixed(1)} s of measuring, load ${load()}`);
     }
     const loadEnd = load();
+    if (rounds === 0) throw new Error(`no round fitted in --deadline-s ${opts.deadlineS} (the Gateways took ${((tMeasure - t0) / 1000).toFixed(0)} s to start and warm up, load ${loadEnd}); rerun later or with a larger --deadline-s`);
     windowUs.push(Number(process.hrtime.bigint() / 1000n));
 
     const rows = [];
@@ -352,11 +398,18 @@ async function main() {
           action, concurrency: c, ...stat,
           ratioP50: stat.ours.p50 / stat.bundled.p50, ratioP99: stat.ours.p99 / stat.bundled.p99,
           ratioCpu: stat.ours.cpuMsPerRequest / stat.bundled.cpuMsPerRequest,
+          ...(stat.floor && {
+            floorRatio: {
+              ratioP50: stat.floor.p50 / stat.bundled.p50, ratioP99: stat.floor.p99 / stat.bundled.p99,
+              ratioCpu: stat.floor.cpuMsPerRequest / stat.bundled.cpuMsPerRequest, roundRatioP50: median(perRound[`floor|${action}|${c}`]),
+            },
+          }),
           roundRatioP50: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
         });
       }
     }
     printTable(rows);
+    if (opts.floor) printFloor(rows);
     const meta = {
       openclaw: bins.version, node: execFileSync(bins.node24, ["--version"], { encoding: "utf8" }).trim(), tarball: path.basename(tarball),
       loadedBy: opts.install ? "plugins install" : "plugins.load.paths", rounds, requestsPerBlock: opts.requests, warmup: opts.warmup,
@@ -370,7 +423,7 @@ async function main() {
     process.exitCode = 1;
   }
   const exits = await cleanup();
-  if (opts.cpuProf) say(`cpu profiles in ${opts.cpuProf}/{bundled,ours}/`);
+  if (opts.cpuProf) say(`cpu profiles in ${opts.cpuProf}/{${IMPLS.join(",")}}/`);
   say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s; Gateway exits ${JSON.stringify(exits)}`);
 }
 
@@ -392,7 +445,8 @@ async function settleGateways(list, { minMs = 6_000, maxMs = 30_000, stepMs = 50
 }
 
 // Which plugin answers: ours replies 415 with a JSON envelope (code), the bundled one with
-// plain text. A bench of the wrong plugin would be worthless.
+// plain text, the floor does not look (401 with its own header). A bench of the wrong
+// plugin would be worthless.
 async function assertPlugins(gws) {
   for (const impl of IMPLS) {
     const r = await new Promise((resolve, reject) => {
@@ -404,8 +458,21 @@ async function assertPlugins(gws) {
       req.on("error", reject);
       req.end("{}");
     });
+    if (impl === "floor") {
+      if (r.status !== 401 || r.body !== "unauthorized") throw new Error(`floor Gateway: unexpected plugin (probe answered ${r.status} ${r.body.slice(0, 200)})`);
+      continue;
+    }
     const isOurs = r.body.trimStart().startsWith("{");
     if (r.status !== 415 || isOurs !== (impl === "ours")) throw new Error(`${impl} Gateway: unexpected plugin (415 probe answered ${r.status} ${r.body.slice(0, 200)})`);
+  }
+}
+
+function printFloor(rows) {
+  console.log("floor (minimal plugin, same TaskFlow calls) / bundled, the most any plugin could gain:");
+  for (const r of rows) {
+    const f = (x) => x.toFixed(2);
+    const q = r.floorRatio;
+    console.log(`  ${r.action.padEnd(11)} c${r.concurrency}: p50 ${f(q.ratioP50)} (per-round median ${f(q.roundRatioP50)}), p99 ${f(q.ratioP99)}, Gateway CPU/req ${f(q.ratioCpu)} (${f(r.floor.cpuMsPerRequest)} ms)`);
   }
 }
 
