@@ -1,8 +1,9 @@
 // The Hono adapter's request → answer path in one process, without sockets: a real
 // IncomingMessage carrying a get_flow body and a ServerResponse with no socket (its output
-// stays queued), through @hono/node-server's request listener. Two modes:
-//   adapter  webhookHandler as shipped
+// stays queued), through @hono/node-server's request listener. Modes:
+//   adapter  webhookHandler as shipped, the only handler of the route
 //   cbody    the same core answer through `c.body(body, status, headers)`
+//   behind   webhookHandler behind a middleware that sets a header with `c.header()`
 // Prints CPU µs per request; for a repeatable figure count instructions with callgrind:
 //   WARM=3000 valgrind --tool=callgrind --smc-check=all-non-file node bench/hono-answer.mjs adapter 1000
 // and again with 4000; (total(4000) - total(1000)) / 3000 is instructions per request.
@@ -21,7 +22,14 @@ const viaCBody = (handler) => async (c, next) => {
 };
 const [mode = "adapter", count = "20000"] = process.argv.slice(2);
 const handler = createCoreHandler();
-const app = new Hono().all(PATH, mode === "cbody" ? viaCBody(handler) : webhookHandler(handler));
+const app = new Hono();
+if (mode === "behind") {
+  app.use(async (c, next) => {
+    c.header("x-request-id", "bench");
+    await next();
+  });
+}
+app.all(PATH, mode === "cbody" ? viaCBody(handler) : webhookHandler(handler));
 const listener = getRequestListener(app.fetch);
 const body = Buffer.from(getFlowBody("missing"));
 const socket = new net.Socket();

@@ -93,6 +93,8 @@ async function groupRow(kind, names, requests) {
     const rps = Object.fromEntries(names.map((n) => [n, []]));
     const cpuUs = Object.fromEntries(names.map((n) => [n, []]));
     const ratios = Object.fromEntries(others.map((n) => [n, []]));
+    // The machine's 1-minute load average after each round: what else ran while it was measured.
+    const loads = [];
     let non2xx = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? names : [...names].reverse();
@@ -109,10 +111,11 @@ async function groupRow(kind, names, requests) {
       }
       for (const n of names) rps[n].push(got[n]);
       for (const n of others) ratios[n].push(got[n] / got[base]);
-      log(`  round ${round + 1}: ${names.map((n) => `${n} ${got[n].toFixed(0)} req/s (${cpuUs[n].at(-1).toFixed(0)} µs CPU/req)`).join(", ")}; ${others.map((n) => `${n}/${base} ${(got[n] / got[base]).toFixed(3)}`).join(", ")}`);
+      loads.push(os.loadavg()[0]);
+      log(`  round ${round + 1}: ${names.map((n) => `${n} ${got[n].toFixed(0)} req/s (${cpuUs[n].at(-1).toFixed(0)} µs CPU/req)`).join(", ")}; ${others.map((n) => `${n}/${base} ${(got[n] / got[base]).toFixed(3)}`).join(", ")}; load ${loads.at(-1).toFixed(2)}`);
     }
     if (non2xx > 0) notes.push(`${kind}: ${non2xx} answers were not 2xx (or failed)`);
-    const row = { non2xx };
+    const row = { non2xx, loadAvg1Median: round3(median(loads)) };
     // Server-side figures over the whole row (warm-up included), e.g. writes per COMMIT.
     for (const [n, figures] of Object.entries(await ask(child, { cmd: "stats" }, "stats"))) {
       if (figures.commits > 0) row[`${n}WritesPerCommit`] = round3(figures.writes / figures.commits);
