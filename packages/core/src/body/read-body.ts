@@ -54,29 +54,34 @@ function readNodeStream(stream: NodeReadableLike, limits: BodyLimits, clock: Clo
       if (settled) return;
       settled = true;
       clock.clearTimeout(timer);
+      resolve(result);
+    };
+    // A failed read leaves bytes unread: stop listening and pulling them (the adapter closes
+    // the connection). After "end" nothing more comes; the listeners go with the request.
+    const stop = (result: BodyReadResult) => {
+      if (settled) return;
       stream.removeListener("data", onData);
       stream.removeListener("end", onEnd);
       stream.removeListener("error", onAbort);
       stream.removeListener("close", onAbort);
-      stream.removeListener("aborted", onAbort);
-      // Stop pulling bytes we will not use; the adapter closes the connection.
-      if (!result.ok) stream.pause?.();
-      resolve(result);
+      stream.pause?.();
+      finish(result);
     };
     const onData = (chunk: Buffer | string) => {
       const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
       size += buf.byteLength;
-      if (size > limits.maxBytes) return finish({ ok: false, reason: "too_large" });
+      if (size > limits.maxBytes) return stop({ ok: false, reason: "too_large" });
       chunks.push(buf);
     };
     const onEnd = () => finish(decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    const onAbort = () => finish({ ok: false, reason: "aborted" });
-    const timer = clock.setTimeout(() => finish({ ok: false, reason: "timeout" }), limits.timeoutMs);
+    // A client leaving mid-body destroys the request: "error" (when listened to) and then
+    // "close" follow Node's "aborted", so that one needs no listener of its own.
+    const onAbort = () => stop({ ok: false, reason: "aborted" });
+    const timer = clock.setTimeout(() => stop({ ok: false, reason: "timeout" }), limits.timeoutMs);
 
     stream.on("data", onData);
     stream.on("end", onEnd);
     stream.on("error", onAbort);
-    stream.on("aborted", onAbort);
     stream.on("close", onAbort);
   });
 }
