@@ -135,6 +135,36 @@ describe("the answer", () => {
       ]);
     }
   });
+
+  it("keeps every cookie and appended header set before it, and lets middleware after it add headers", async () => {
+    for (const cookies of [["a=1", "b=2"], []]) {
+      const app = new Hono()
+        .use(async (c, next) => {
+          await next();
+          c.header("x-after", "yes");
+        })
+        .use(async (c, next) => {
+          for (const cookie of cookies) c.header("set-cookie", cookie, { append: true });
+          c.header("vary", "accept", { append: true });
+          c.header("vary", "origin", { append: true });
+          await next();
+        })
+        .all(PATH, webhookHandler(demoHandler()));
+      const { url } = await start(app);
+      const body = JSON.stringify({ action: "list_flows" });
+      const res = await rawRequest(url + PATH, { headers: jsonHeaders(), write: (req) => req.end(body) });
+      expect(res.status).toBe(200);
+      expect(res.headers["set-cookie"]).toEqual(cookies.length > 0 ? cookies : undefined);
+      expect(res.headers).toMatchObject({
+        vary: "accept, origin",
+        "x-after": "yes",
+        "content-type": "application/json; charset=utf-8",
+        "content-length": String(Buffer.byteLength(res.body)),
+        "ratelimit-limit": expect.any(String),
+      });
+      expect(JSON.parse(res.body)).toMatchObject({ ok: true, routeId: "demo" });
+    }
+  });
 });
 
 describe("actions over HTTP", () => {
