@@ -21,8 +21,16 @@ export interface RecordColumn {
 export interface RecordTable<R> {
   readonly name: string;
   readonly columns: readonly RecordColumn[];
-  encode(record: R): Record<string, unknown>;
-  decode(row: Record<string, unknown>): R;
+  /** Every stored column in statement order: the record columns, then `null_fields`, `extra_json`. */
+  readonly stored: readonly string[];
+  /** The values of `stored`, in that order (for `?` parameters: no object to build or look up by name). */
+  encode(record: R): unknown[];
+  /**
+   * A decoder for rows read as arrays (better-sqlite3 raw mode) with the given column
+   * names, e.g. `statement.columns()`: no object per row, so reads cost less. Columns it
+   * does not know (`seq`) are skipped.
+   */
+  decoder(columnNames: readonly string[]): (values: readonly unknown[]) => R;
 }
 
 const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -31,20 +39,23 @@ function defineTable<R extends object>(name: string, fields: ReadonlyArray<[key:
   const columns = fields.map(([key, kind]): RecordColumn => ({ key, column: snakeCase(key), kind }));
   const known = new Set(columns.map((c) => c.key));
 
+  const stored = [...columns.map((c) => c.column), "null_fields", "extra_json"];
+
   return {
     name,
     columns,
+    stored,
     encode(record) {
       const source = record as Record<string, unknown>;
-      const row: Record<string, unknown> = {};
+      const values: unknown[] = [];
       const nullFields: string[] = [];
-      for (const { key, column, kind } of columns) {
+      for (const { key, kind } of columns) {
         const value = source[key];
-        if (value === undefined) row[column] = null;
-        else if (kind === "json") row[column] = JSON.stringify(value);
+        if (value === undefined) values.push(null);
+        else if (kind === "json") values.push(JSON.stringify(value));
         else {
           if (value === null) nullFields.push(key);
-          row[column] = value;
+          values.push(value);
         }
       }
       const extra: Record<string, unknown> = {};
@@ -54,20 +65,31 @@ function defineTable<R extends object>(name: string, fields: ReadonlyArray<[key:
         extra[key] = source[key];
         hasExtra = true;
       }
-      row.null_fields = nullFields.length > 0 ? JSON.stringify(nullFields) : null;
-      row.extra_json = hasExtra ? JSON.stringify(extra) : null;
-      return row;
+      values.push(nullFields.length > 0 ? JSON.stringify(nullFields) : null, hasExtra ? JSON.stringify(extra) : null);
+      return values;
     },
-    decode(row) {
-      const record: Record<string, unknown> = {};
-      const nullFields = new Set<string>(typeof row.null_fields === "string" ? JSON.parse(row.null_fields) : []);
-      for (const { key, column, kind } of columns) {
-        const value = row[column];
-        if (value !== null && value !== undefined) record[key] = kind === "json" ? JSON.parse(value as string) : value;
-        else if (nullFields.has(key)) record[key] = null;
-      }
-      if (typeof row.extra_json === "string") Object.assign(record, JSON.parse(row.extra_json));
-      return record as R;
+    decoder(columnNames) {
+      const at = (column: string) => {
+        const index = columnNames.indexOf(column);
+        if (index < 0) throw new Error(`${name}: the query reads no column ${column}.`);
+        return index;
+      };
+      const fields = columns.map(({ key, column, kind }) => ({ key, json: kind === "json", index: at(column) }));
+      const nullFieldsAt = at("null_fields");
+      const extraAt = at("extra_json");
+      return (values) => {
+        const record: Record<string, unknown> = {};
+        const listed = values[nullFieldsAt];
+        const nullFields = new Set<string>(typeof listed === "string" ? JSON.parse(listed) : []);
+        for (const { key, json, index } of fields) {
+          const value = values[index];
+          if (value !== null && value !== undefined) record[key] = json ? JSON.parse(value as string) : value;
+          else if (nullFields.has(key)) record[key] = null;
+        }
+        const extra = values[extraAt];
+        if (typeof extra === "string") Object.assign(record, JSON.parse(extra));
+        return record as R;
+      };
     },
   };
 }
@@ -125,14 +147,12 @@ export const taskTable = defineTable<TaskRecord>("tasks", [
   ["terminalOutcome", "value"],
 ]);
 
-/** `INSERT INTO <table> (...) VALUES (@...)` covering every column of the table. */
+/** `INSERT INTO <table> (...) VALUES (?, ...)` covering every stored column, bound with `encode`. */
 export function insertSql(table: RecordTable<unknown>): string {
-  const names = [...table.columns.map((c) => c.column), "null_fields", "extra_json"];
-  return `INSERT INTO ${table.name} (${names.join(", ")}) VALUES (${names.map((n) => `@${n}`).join(", ")})`;
+  return `INSERT INTO ${table.name} (${table.stored.join(", ")}) VALUES (${table.stored.map(() => "?").join(", ")})`;
 }
 
-/** `UPDATE <table> SET every column = @column` (the caller appends the WHERE clause). */
+/** `UPDATE <table> SET every column = ?` bound with `encode` (the caller appends the WHERE clause and its values). */
 export function updateSetSql(table: RecordTable<unknown>): string {
-  const names = [...table.columns.map((c) => c.column), "null_fields", "extra_json"];
-  return `UPDATE ${table.name} SET ${names.map((n) => `${n} = @${n}`).join(", ")}`;
+  return `UPDATE ${table.name} SET ${table.stored.map((n) => `${n} = ?`).join(", ")}`;
 }

@@ -47,7 +47,7 @@ import {
 } from "@taskflow-webhooks/core";
 import { guardDatabaseFiles, type FileGuard } from "./file-guard.js";
 import { createGroupCommit, type WriteJob } from "./group-commit.js";
-import { flowTable, insertSql, taskTable, updateSetSql } from "./record-columns.js";
+import { flowTable, insertSql, taskTable, updateSetSql, type RecordTable } from "./record-columns.js";
 import { migrate } from "./schema.js";
 import { createSqliteIdempotency, type SqliteIdempotencyStore } from "./sqlite-idempotency.js";
 
@@ -235,17 +235,16 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
   // -- row helpers (callers hold a transaction or accept a snapshot read) -------------
 
   const readFlow = (flowId: string): TaskFlowRecord | undefined => {
-    const row = sql.selectFlow.get(flowId);
-    return row ? flowTable.decode(row) : undefined;
+    return sql.selectFlow.get(flowId);
   };
   const readOwnedFlow = (owner: string, flowId: string): TaskFlowRecord | undefined => {
     const flow = readFlow(flowId);
     return flow && flow.ownerKey === owner ? flow : undefined;
   };
   const readFlowTasks = (flowId: string): TaskRecord[] =>
-    sql.selectFlowTasks.all(flowId).map((row) => taskTable.decode(row));
+    sql.selectFlowTasks.all(flowId);
   const readNewestFlows = (owner: string): TaskFlowRecord[] =>
-    sql.selectOwnerFlows.all(owner).map((row) => flowTable.decode(row));
+    sql.selectOwnerFlows.all(owner);
   /**
    * One page in list order: an index range scan from the place, LIMIT one more than asked
    * (to know whether more follow). The place is the named flow's own (created_at, seq)
@@ -257,17 +256,16 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     const statement = sql.selectFlowPage[`${place ? "after" : "first"}${status === undefined ? "" : "Status"}`];
     const rows = statement.all({ owner, limit: limit + 1, ...place, ...(status !== undefined && { status }) });
     const more = rows.length > limit;
-    return { flows: (more ? rows.slice(0, limit) : rows).map((row) => flowTable.decode(row)), more };
+    return { flows: more ? rows.slice(0, limit) : rows, more };
   };
   const readLatestFlow = (owner: string): TaskFlowRecord | undefined => {
-    const row = sql.selectLatestOwnerFlow.get(owner);
-    return row ? flowTable.decode(row) : undefined;
+    return sql.selectLatestOwnerFlow.get(owner);
   };
 
   /** Writes one applied change; the revision in the WHERE clause is a second guard. */
   const writeChange = (flow: TaskFlowRecord, change: FlowChange, now: number): TaskFlowRecord => {
     const next = applyChange(flow, change, now);
-    const result = sql.updateFlow.run({ ...flowTable.encode(next), expected_revision: flow.revision });
+    const result = sql.updateFlow.run([...flowTable.encode(next), flow.flowId, flow.revision]);
     if (result.changes !== 1) throw new Error(`TaskFlow ${flow.flowId} changed inside its own write transaction.`);
     return next;
   };
@@ -339,7 +337,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         let current = flow;
         if (current.cancelRequestedAt == null) current = writeChange(current, requestCancelChange(now), now);
         for (const task of readFlowTasks(flowId)) {
-          if (isActiveTask(task)) sql.updateTask.run(taskTable.encode(cancelledTask(task, now)));
+          if (isActiveTask(task)) sql.updateTask.run([...taskTable.encode(cancelledTask(task, now)), task.taskId]);
         }
         writeChange(current, cancelledChange(now), now);
         return { found: true, cancelled: true, flow: readFlow(flowId)!, tasks: readFlowTasks(flowId) };
@@ -364,12 +362,12 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         // A retry names the same run: same runId, runtime, flow and child session.
         if (params.runId) {
           const retried = sql.selectRetriedTask.get(flow.flowId, params.runtime, params.runId, params.childSessionKey ?? null);
-          if (retried) return { created: true, flow, task: taskTable.decode(retried) };
+          if (retried) return { created: true, flow, task: retried };
         }
         // Recording a child does not touch the flow, so its revision stays put.
         const task = newTaskRecord(flow, params, { taskId: generateId(), now: clock.now() });
         sql.insertTask.run(taskTable.encode(task));
-        return { created: true, flow, task: taskTable.decode(sql.selectTask.get(task.taskId)!) };
+        return { created: true, flow, task: sql.selectTask.get(task.taskId)! };
       }),
       failed: (): RunTaskResult => {
         const flow = tryRead(() => readOwnedFlow(owner, params.flowId));
@@ -517,42 +515,57 @@ function assertWritable(db: Database.Database, path: string, version: number): v
 }
 
 /** The four page queries: first page or after a place, all statuses or one. */
-function flowPageStatements(prepare: (source: string) => Statement) {
+function flowPageStatements(flows: (rest: string) => ReturnType<typeof recordQuery<TaskFlowRecord>>) {
   const query = (after: boolean, status: boolean) =>
-    prepare(
-      `SELECT * FROM flows WHERE owner_key = @owner${status ? " AND status = @status" : ""}` +
+    flows(
+      `WHERE owner_key = @owner${status ? " AND status = @status" : ""}` +
         (after ? " AND (created_at < @created_at OR (created_at = @created_at AND seq < @seq))" : "") +
         " ORDER BY created_at DESC, seq DESC LIMIT @limit",
     );
   return { first: query(false, false), firstStatus: query(false, true), after: query(true, false), afterStatus: query(true, true) };
 }
 
+/**
+ * A query of whole records of one table: rows are read as arrays (better-sqlite3 raw
+ * mode) and decoded by position, which spares building an object of every column per row.
+ */
+function recordQuery<R>(table: RecordTable<R>, statement: Statement) {
+  const raw = statement.raw(true) as unknown as Database.Statement<unknown[], unknown[]>;
+  const decode = table.decoder(raw.columns().map((c) => c.name));
+  return {
+    get(...params: unknown[]): R | undefined {
+      const values = raw.get(...params);
+      return values === undefined ? undefined : decode(values);
+    },
+    all: (...params: unknown[]): R[] => raw.all(...params).map(decode),
+  };
+}
+
 function prepareStatements(db: Database.Database) {
   const prepare = (source: string) => db.prepare(source) as Statement;
-  const taskColumns = taskTable.columns.map((c) => c.column);
+  const flows = (rest: string) => recordQuery(flowTable, prepare(`SELECT ${flowTable.stored.join(", ")} FROM flows ${rest}`));
+  const tasks = (rest: string) => recordQuery(taskTable, prepare(`SELECT ${taskTable.stored.join(", ")} FROM tasks ${rest}`));
   return {
     health: prepare("SELECT 1 AS ok"),
-    selectFlow: prepare("SELECT * FROM flows WHERE flow_id = ?"),
-    selectOwnerFlows: prepare("SELECT * FROM flows WHERE owner_key = ? ORDER BY created_at DESC, seq DESC"),
+    selectFlow: flows("WHERE flow_id = ?"),
+    selectOwnerFlows: flows("WHERE owner_key = ? ORDER BY created_at DESC, seq DESC"),
     selectOwnedFlowPlace: prepare("SELECT created_at, seq FROM flows WHERE flow_id = ? AND owner_key = ?"),
-    selectFlowPage: flowPageStatements(prepare),
-    selectLatestOwnerFlow: prepare("SELECT * FROM flows WHERE owner_key = ? ORDER BY created_at DESC, seq DESC LIMIT 1"),
+    selectFlowPage: flowPageStatements(flows),
+    selectLatestOwnerFlow: flows("WHERE owner_key = ? ORDER BY created_at DESC, seq DESC LIMIT 1"),
     insertFlow: prepare(insertSql(flowTable)),
-    updateFlow: prepare(`${updateSetSql(flowTable)} WHERE flow_id = @flow_id AND revision = @expected_revision`),
+    updateFlow: prepare(`${updateSetSql(flowTable)} WHERE flow_id = ? AND revision = ?`),
     deleteFlow: prepare("DELETE FROM flows WHERE flow_id = ?"),
-    selectTask: prepare("SELECT * FROM tasks WHERE task_id = ?"),
-    selectFlowTasks: prepare("SELECT * FROM tasks WHERE parent_flow_id = ? ORDER BY seq"),
-    selectRetriedTask: prepare(
-      "SELECT * FROM tasks WHERE parent_flow_id = ? AND runtime = ? AND run_id = ? AND child_session_key IS ? ORDER BY seq LIMIT 1",
-    ),
+    selectTask: tasks("WHERE task_id = ?"),
+    selectFlowTasks: tasks("WHERE parent_flow_id = ? ORDER BY seq"),
+    selectRetriedTask: tasks("WHERE parent_flow_id = ? AND runtime = ? AND run_id = ? AND child_session_key IS ? ORDER BY seq LIMIT 1"),
     countFlowTasks: prepare(
       "SELECT status, runtime, count(*) AS n FROM tasks WHERE parent_flow_id = ? GROUP BY status, runtime",
     ),
     insertTask: prepare(insertSql(taskTable)),
-    updateTask: prepare(`${updateSetSql(taskTable)} WHERE task_id = @task_id`),
+    updateTask: prepare(`${updateSetSql(taskTable)} WHERE task_id = ?`),
     // Replacing a task keeps its place (seq) in the flow's task order, like a Map.set.
     upsertTask: prepare(
-      `${insertSql(taskTable)} ON CONFLICT (task_id) DO UPDATE SET ${[...taskColumns, "null_fields", "extra_json"]
+      `${insertSql(taskTable)} ON CONFLICT (task_id) DO UPDATE SET ${taskTable.stored
         .map((n) => `${n} = excluded.${n}`)
         .join(", ")}`,
     ),
