@@ -1,7 +1,8 @@
 // `pnpm start` runs this first: it builds only when a package's dist is missing or older
 // than its sources, so a built checkout starts at once and a fresh clone still builds.
 // A package is stale when any file under src/ (or its package.json, tsup or tsconfig file,
-// or the shared tsconfig.base.json) is newer than the oldest file in its dist/.
+// or the shared tsconfig.base.json) is newer than the oldest file in its dist/. Test files
+// kept under src/ are not built, so editing one does not make its package stale.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -29,7 +30,8 @@ export function stalePackages(packagesDir = join(root, "packages")) {
       stale.push(name);
       continue;
     }
-    const inputs = [...files(join(dir, "src")), ...["package.json", "tsup.config.ts", "tsconfig.json"].map((f) => join(dir, f))]
+    const sources = [...files(join(dir, "src"))].filter((f) => !/\.test\.[cm]?[jt]s$/.test(f));
+    const inputs = [...sources, ...["package.json", "tsup.config.ts", "tsconfig.json"].map((f) => join(dir, f))]
       .filter((f) => existsSync(f))
       .map((f) => statSync(f).mtimeMs);
     if (Math.max(shared, ...inputs) > Math.min(...outputs)) stale.push(name);

@@ -197,6 +197,9 @@ describe("pnpm start's build check", () => {
     pkg("fresh", now - 100, now - 10);
     pkg("edited", now - 5, now - 10);
     pkg("unbuilt", now - 100, undefined);
+    // A test kept next to the sources is not built: editing it leaves the package fresh.
+    pkg("test-edited", now - 100, now - 10);
+    writeFileSync(join(root, "test-edited", "src", "index.test.ts"), "");
     expect(stalePackages(root).sort()).toEqual(["edited", "unbuilt"]);
   });
 });
