@@ -18,6 +18,7 @@ import { Readable } from "node:stream";
 import { memoryUsage } from "node:process";
 import { PerformanceObserver, performance } from "node:perf_hooks";
 import { createMemoryLimiterStore, createMemoryTaskFlowRuntime, createWebhookHandler } from "@taskflow-webhooks/core";
+import { FIXED_ID, fixedRecordTaskFlow } from "./lib/fixed-record.mjs";
 import { PATH, SECRET, createFlowBody, getFlowBody, routeConfig, setWaitingBody } from "./lib/workload.mjs";
 
 // CPU time of this process (user + system, µs → ns), so time the machine gives to other
@@ -35,32 +36,6 @@ const gc = () => {
   globalThis.gc?.();
   globalThis.gc?.();
 };
-
-/** A TaskFlow whose calls answer a fixed record at once: what is left is the core. */
-function fixedRecordTaskFlow() {
-  const record = {
-    flowId: "5f0c6a53-7f1e-4c35-9a8e-0d2d7c1b9e11",
-    syncMode: "managed",
-    ownerKey: "agent:main:main",
-    controllerId: "webhooks/bench",
-    revision: 0,
-    status: "queued",
-    notifyPolicy: "done_only",
-    goal: "Benchmark a webhook-driven TaskFlow",
-    currentStep: "start",
-    stateJson: { step: 1, items: ["a", "b", "c"], note: "bench" },
-    createdAt: 1_700_000_000_000,
-    updatedAt: 1_700_000_000_000,
-  };
-  const bound = {
-    sessionKey: "agent:main:main",
-    createManaged: () => record,
-    tryCreateManaged: () => record,
-    get: () => record,
-    setWaiting: () => ({ applied: true, flow: record }),
-  };
-  return { bindSession: () => bound };
-}
 
 const request = (text, headers) => ({
   method: "POST",
@@ -85,7 +60,6 @@ function fixedCycles() {
   return { handler, requests };
 }
 
-const FIXED_ID = "5f0c6a53-7f1e-4c35-9a8e-0d2d7c1b9e11";
 const ALLOCATION = process.argv[2] === "alloc";
 
 /**
