@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { presentedSecret } from "./auth/presented-secret.js";
 import { isJsonContentType } from "./body/content-type.js";
 import { checkParsedBody, parseJsonBody } from "./body/parse-json.js";
-import { readBody } from "./body/read-body.js";
+import { readBody, type BodyReadResult } from "./body/read-body.js";
 import { configWarnings } from "./config/config-warnings.js";
 import { assertWebhooksConfig, type WebhooksConfig } from "./config/parse-config.js";
 import { runAction, type ActionContext } from "./actions/run-action.js";
@@ -24,7 +24,7 @@ import { clientKeyOf } from "./limits/client-key.js";
 import { warnUnknownClientOnce } from "./limits/unknown-client.js";
 import { createLimiterFailureHandler, DEFAULT_LIMITER_ERROR_POLICY, type LimiterErrorPolicy, type LimiterFailureHandler } from "./limits/limiter-failure.js";
 import { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
-import { rateLimitHeaders } from "./limits/rate-limit-headers.js";
+import { rateLimitHeaders, writeRateLimitHeaders } from "./limits/rate-limit-headers.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { IdempotencyStore } from "./ports/idempotency-store.js";
 import type { ConsumeResult, LimiterStore } from "./ports/limiter-store.js";
@@ -39,7 +39,7 @@ import { isOutcomeUnknown } from "./taskflow/outcome-unknown.js";
 import { isPersistFailure } from "./taskflow/persist-failure.js";
 import { withDeadline } from "./taskflow/with-deadline.js";
 import type { TaskFlowRuntime } from "./taskflow/types.js";
-import { fail, type WebhookResponse } from "./view/envelope.js";
+import { fail, type ResponseMeta, type WebhookResponse } from "./view/envelope.js";
 import { errorName, internalErrorResponse } from "./view/internal-error.js";
 
 /** Everything `handleWebhook` needs, built once. */
@@ -66,6 +66,15 @@ export interface WebhookContext {
 export const DEFAULT_IDEMPOTENCY_LOCK_MS = 60_000;
 
 export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext): Promise<WebhookResponse | undefined> {
+  return webhookPipeline(request, ctx);
+}
+
+/**
+ * The pipeline in continuation style: every step runs synchronously and only a real
+ * promise (a shared limiter store, a streamed body, an asynchronous TaskFlow) costs a
+ * `then`. A request whose ports all answer synchronously is answered in one go.
+ */
+function webhookPipeline(request: WebhookRequest, ctx: WebhookContext): Answer<WebhookResponse | undefined> {
   // 0. Not one of our paths (exact, then canonical variant): the host answers (usually 404).
   const route = lookupRoute(ctx.routes, request.path);
   if (route === undefined) return undefined;
@@ -87,61 +96,110 @@ export async function handleWebhook(request: WebhookRequest, ctx: WebhookContext
   const key = `${route.id}\n${clientKeyOf(client, route.limits.ipv6Prefix)}`;
   const now = ctx.clock.now();
   const { windowMs, max } = route.limits.rateLimit;
+  const step: Admission = { request, route, header, bodyDeclared, key, now, ctx };
   // A store may answer synchronously (the memory store does): no await, no extra tick.
-  let rate: ConsumeResult | undefined;
+  let consumed: ConsumeResult | PromiseLike<ConsumeResult>;
   try {
-    const consumed = ctx.limiterStore.consume(key, { windowMs, max, now });
-    rate = isPromiseLike(consumed) ? await consumed : consumed;
+    consumed = ctx.limiterStore.consume(key, { windowMs, max, now });
   } catch (error) {
-    // A shared store that is down or past its timeout: the configured policy decides.
-    if (ctx.onLimiterError(error, route.id) === "deny") {
-      return unread(fail("limiter_unavailable", { headers: { "retry-after": "1" } }), bodyDeclared);
-    }
+    return limiterFailed(step, error);
+  }
+  if (isPromiseLike(consumed)) {
+    return Promise.resolve(consumed).then(
+      (rate) => admitted(step, rate),
+      (error: unknown) => limiterFailed(step, error),
+    );
+  }
+  return admitted(step, consumed);
+}
+
+/** A value now, or a promise of it when some port answered asynchronously. */
+type Answer<T> = T | Promise<T>;
+
+/** What the steps after the rate limit need to know about the request. */
+interface Admission {
+  request: WebhookRequest;
+  route: CompiledRoute;
+  header: HeaderReader;
+  bodyDeclared: boolean;
+  key: string;
+  now: number;
+  ctx: WebhookContext;
+}
+
+/** The limiter store threw or rejected (down, or past its timeout): the configured policy decides. */
+function limiterFailed(step: Admission, error: unknown): Answer<WebhookResponse> {
+  if (step.ctx.onLimiterError(error, step.route.id) === "deny") {
+    return unread(fail("limiter_unavailable", { headers: { "retry-after": "1" } }), step.bodyDeclared);
   }
   // Allowed without an answer from the store: no RateLimit-* headers (nothing is known).
-  const limitHeaders: Record<string, string> = rate ? rateLimitHeaders(max, rate, now) : {};
-  if (rate && !rate.allowed) return unread(fail("rate_limited", { headers: limitHeaders }), bodyDeclared);
+  return admitted(step, undefined);
+}
+
+function admitted(step: Admission, rate: ConsumeResult | undefined): Answer<WebhookResponse> {
+  const { route, header, bodyDeclared, now, ctx } = step;
+  const max = route.limits.rateLimit.max;
+  if (rate && !rate.allowed) return unread(fail("rate_limited", { headers: rateLimitHeaders(max, rate, now) }), bodyDeclared);
 
   // 3. Content type.
   if (!isJsonContentType(header("content-type"))) {
-    return unread(fail("unsupported_media_type", { headers: limitHeaders }), bodyDeclared);
+    return unread(fail("unsupported_media_type", { headers: rate ? rateLimitHeaders(max, rate, now) : {} }), bodyDeclared);
   }
 
   // 4. In-flight slot, released on every path below.
-  const release = ctx.inFlight.acquire(key, route.limits.maxInFlight);
+  const release = ctx.inFlight.acquire(step.key, route.limits.maxInFlight);
   if (release === undefined) {
-    return unread(fail("too_many_in_flight", { headers: { ...limitHeaders, "retry-after": "1" } }), bodyDeclared);
+    const headers = rate ? rateLimitHeaders(max, rate, now) : {};
+    headers["retry-after"] = "1";
+    return unread(fail("too_many_in_flight", { headers }), bodyDeclared);
   }
+  const answered = (response: WebhookResponse): WebhookResponse => {
+    try {
+      if (rate && !response.abandoned) writeRateLimitHeaders(response.headers, max, rate, now);
+      if (response.status !== 401) withRouteId(response, route.id);
+      return response;
+    } finally {
+      release();
+    }
+  };
+  let response: Answer<WebhookResponse>;
   try {
-    const response = await authorizedSteps(request, route, header, bodyDeclared, ctx);
-    if (!response.abandoned) Object.assign(response.headers, limitHeaders);
-    if (response.status !== 401) response.meta = { routeId: route.id, ...response.meta };
-    return response;
-  } finally {
+    response = authorizedSteps(step.request, route, header, bodyDeclared, ctx);
+  } catch (error) {
     release();
+    throw error;
   }
+  if (!isPromiseLike(response)) return answered(response);
+  return response.then(answered, (error: unknown) => {
+    release();
+    throw error;
+  });
 }
 
-async function authorizedSteps(
+function authorizedSteps(
   request: WebhookRequest,
   route: CompiledRoute,
   header: HeaderReader,
   bodyDeclared: boolean,
   ctx: WebhookContext,
-): Promise<WebhookResponse> {
+): Answer<WebhookResponse> {
   // 5. Authentication, before a single body byte is read.
   const secret = presentedSecret(header("authorization"), header("x-openclaw-webhook-secret"));
   if (!route.matcher.matches(secret)) return unread(fail("unauthorized"), bodyDeclared);
-  const routeId = route.id;
 
   // 6. Body: refuse an announced oversize body unread; enforce size and time while reading.
   const { maxBodyBytes, bodyTimeoutMs } = route.limits;
   const declared = header("content-length");
   if (declared !== undefined && Number(declared) > maxBodyBytes) {
-    return unread(fail("payload_too_large", { routeId }), true);
+    return unread(fail("payload_too_large", { routeId: route.id }), true);
   }
   const reading = readBody(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }, ctx.clock);
-  const read = isPromiseLike(reading) ? await reading : reading;
+  if (isPromiseLike(reading)) return reading.then((read) => bodySteps(read, route, header, ctx));
+  return bodySteps(reading, route, header, ctx);
+}
+
+function bodySteps(read: BodyReadResult, route: CompiledRoute, header: HeaderReader, ctx: WebhookContext): Answer<WebhookResponse> {
+  const routeId = route.id;
   if (!read.ok) {
     switch (read.reason) {
       case "aborted":
@@ -168,20 +226,22 @@ async function authorizedSteps(
 
   // 9. Idempotency key: writes only (reads ignore it). Checked once the action is known.
   const action = validation.action;
-  const actionMeta = { action: action.action, ...("flowId" in action && { flowId: action.flowId }) };
   if (isWriteAction(action)) {
     const found = idempotencyKeyOf(header, route.idempotency.acceptWebhookId);
-    if (found.kind === "present") return idempotentAction(action, actionMeta, body, found.key, route, ctx);
+    if (found.kind === "present") return idempotentAction(action, body, found.key, route, ctx);
     if (found.kind === "invalid") {
       const error = `${HEADER_NAMES[found.header] ?? found.header} must be 1-255 visible ASCII characters, as a bare token or a quoted string.`;
-      return withMeta(fail("invalid_idempotency_key", { routeId, error }), actionMeta);
+      return withMeta(fail("invalid_idempotency_key", { routeId, error }), routeId, action);
     }
-    if (route.idempotency.required) return withMeta(fail("idempotency_key_required", { routeId }), actionMeta);
+    if (route.idempotency.required) return withMeta(fail("idempotency_key_required", { routeId }), routeId, action);
   }
 
   // 10. The action, against the route's owner-bound TaskFlow, bounded by taskFlowTimeoutMs.
-  return (await actionResponse(action, actionMeta, route, ctx)).response;
+  const outcome = actionResponse(action, route, ctx);
+  return isPromiseLike(outcome) ? outcome.then(responseOf) : outcome.response;
 }
+
+const responseOf = (outcome: ActionOutcome): WebhookResponse => outcome.response;
 
 const HEADER_NAMES: Record<string, string> = {
   "idempotency-key": "Idempotency-Key",
@@ -189,15 +249,12 @@ const HEADER_NAMES: Record<string, string> = {
   "webhook-id": "webhook-id",
 };
 
-type ActionMeta = { action: string; flowId?: string };
-
 /**
  * A write under an idempotency key (scope: route id + key): a replay answers the stored
  * answer unchanged; a first delivery runs, then keeps its answer if it is an outcome.
  */
 async function idempotentAction(
   action: WebhookAction,
-  actionMeta: ActionMeta,
   body: unknown,
   key: string,
   route: CompiledRoute,
@@ -214,17 +271,17 @@ async function idempotentAction(
   try {
     reservation = await store.reserve(scope, requestFingerprint(body), { now, lockMs });
   } catch (error) {
-    return internalError(ctx, routeId, actionMeta, "idempotency store failed; the action did not run", error);
+    return internalError(ctx, routeId, action, "idempotency store failed; the action did not run", error);
   }
   switch (reservation.state) {
     case "completed":
-      return withMeta(replayedResponse(reservation.answer), { ...actionMeta, replayed: true });
+      return withMeta(replayedResponse(reservation.answer), routeId, action, { replayed: true });
     case "mismatch":
-      return withMeta(fail("idempotency_key_reused", { routeId }), actionMeta);
+      return withMeta(fail("idempotency_key_reused", { routeId }), routeId, action);
     case "in_progress":
       // The first delivery normally finishes within milliseconds; its lock ends at the latest
       // at `lockedUntil` (a crashed holder), after which a retry runs the action itself.
-      return withMeta(fail("idempotency_in_progress", { routeId, headers: { "retry-after": "1" } }), actionMeta);
+      return withMeta(fail("idempotency_in_progress", { routeId, headers: { "retry-after": "1" } }), routeId, action);
   }
   const { token } = reservation;
   const ttlMs = route.idempotency.ttlHours * 3_600_000;
@@ -242,7 +299,7 @@ async function idempotentAction(
       });
     }
   };
-  const { response, late } = await actionResponse(action, actionMeta, route, ctx, atomic ? { scope, token, now, ttlMs } : undefined);
+  const { response, late } = await actionResponse(action, route, ctx, atomic ? { scope, token, now, ttlMs } : undefined);
   // Timed out: the write may still happen. Keep the reservation (retries get 409) until the
   // call settles, then keep its real answer, so a retry never runs it a second time.
   if (late) void late.then(settle, () => settle(fail("internal_error", { routeId })));
@@ -250,69 +307,116 @@ async function idempotentAction(
   return response;
 }
 
-/** Runs the action; `late` is the still-running call when the deadline answered first. */
-async function actionResponse(
+/** The action's answer; `late` is the still-running call when the deadline answered first. */
+interface ActionOutcome {
+  response: WebhookResponse;
+  late?: Promise<WebhookResponse>;
+}
+
+/**
+ * Runs the action. A TaskFlow that answers synchronously is answered at once, with no
+ * deadline timer (nothing can outlast it); a promise is bounded by taskFlowTimeoutMs.
+ */
+function actionResponse(
   action: WebhookAction,
-  actionMeta: ActionMeta,
   route: CompiledRoute,
   ctx: WebhookContext,
   idempotency?: ActionContext["idempotency"],
-): Promise<{ response: WebhookResponse; late?: Promise<WebhookResponse> }> {
+): Answer<ActionOutcome> {
   const routeId = route.id;
-  // Minted when the deadline passes, so the late-settlement line matches the 503's id.
-  let correlationId: string | undefined;
+  let running: Answer<WebhookResponse>;
   try {
-    const running = runAction(action, {
+    running = runAction(action, {
       routeId,
       controllerId: route.controllerId,
       flows: route.flows,
       ...(idempotency && { idempotency }),
     });
-    const outcome = await withDeadline(running, route.limits.taskFlowTimeoutMs, ctx.clock, (settlement, error) => {
-      ctx.logger.warn("TaskFlow call settled after its timeout; the caller was answered taskflow_timeout", {
-        correlationId,
-        routeId,
-        action: action.action,
-        settlement,
-        ...(error !== undefined && { error: errorName(error) }),
-      });
-    });
-    if (!outcome.timedOut) return { response: withMeta(outcome.value, actionMeta) };
-    correlationId = ctx.correlationId();
-    ctx.logger.error("TaskFlow call timed out: outcome unknown, the write may have happened", {
+  } catch (error) {
+    return { response: taskFlowFailed(ctx, routeId, action, error) };
+  }
+  if (!isPromiseLike(running)) return { response: withMeta(running, routeId, action) };
+  // Minted when the deadline passes, so the late-settlement line matches the 503's id.
+  let correlationId: string | undefined;
+  const deadline = withDeadline(running, route.limits.taskFlowTimeoutMs, ctx.clock, (settlement, error) => {
+    ctx.logger.warn("TaskFlow call settled after its timeout; the caller was answered taskflow_timeout", {
       correlationId,
       routeId,
       action: action.action,
-      timeoutMs: route.limits.taskFlowTimeoutMs,
+      settlement,
+      ...(error !== undefined && { error: errorName(error) }),
     });
-    return { response: withMeta(fail("taskflow_timeout", { routeId, correlationId }), actionMeta), late: running };
-  } catch (error) {
-    correlationId = ctx.correlationId();
-    if (isPersistFailure(error)) {
-      // The store could not reach its storage (e.g. a read while the database is down).
-      ctx.logger.warn("TaskFlow storage unavailable", { correlationId, routeId, action: action.action, error: errorName(error) });
-      return { response: withMeta(fail("persist_failed", { routeId }), { ...actionMeta, correlationId }) };
-    }
-    const message = isOutcomeUnknown(error)
-      ? "TaskFlow outcome unknown: the write may have happened; not retried"
-      : "TaskFlow runtime threw";
-    ctx.logger.error(message, { correlationId, routeId, action: action.action, error: errorName(error) });
-    return { response: withMeta(fail("internal_error", { routeId, correlationId }), actionMeta) };
-  }
+  });
+  return deadline.then(
+    (outcome): ActionOutcome => {
+      if (!outcome.timedOut) return { response: withMeta(outcome.value, routeId, action) };
+      correlationId = ctx.correlationId();
+      ctx.logger.error("TaskFlow call timed out: outcome unknown, the write may have happened", {
+        correlationId,
+        routeId,
+        action: action.action,
+        timeoutMs: route.limits.taskFlowTimeoutMs,
+      });
+      return { response: withMeta(fail("taskflow_timeout", { routeId, correlationId }), routeId, action), late: running };
+    },
+    (error: unknown): ActionOutcome => ({ response: taskFlowFailed(ctx, routeId, action, error) }),
+  );
 }
 
-function internalError(ctx: WebhookContext, routeId: string, actionMeta: ActionMeta, message: string, error: unknown) {
+/** The TaskFlow call threw or rejected: storage unavailable, or an unknown outcome. */
+function taskFlowFailed(ctx: WebhookContext, routeId: string, action: WebhookAction, error: unknown): WebhookResponse {
   const correlationId = ctx.correlationId();
-  ctx.logger.error(message, { correlationId, routeId, action: actionMeta.action, error: errorName(error) });
-  return withMeta(fail("internal_error", { routeId, correlationId }), actionMeta);
+  if (isPersistFailure(error)) {
+    // The store could not reach its storage (e.g. a read while the database is down).
+    ctx.logger.warn("TaskFlow storage unavailable", { correlationId, routeId, action: action.action, error: errorName(error) });
+    return withMeta(fail("persist_failed", { routeId }), routeId, action, { correlationId });
+  }
+  const message = isOutcomeUnknown(error)
+    ? "TaskFlow outcome unknown: the write may have happened; not retried"
+    : "TaskFlow runtime threw";
+  ctx.logger.error(message, { correlationId, routeId, action: action.action, error: errorName(error) });
+  return withMeta(fail("internal_error", { routeId, correlationId }), routeId, action);
 }
 
+function internalError(ctx: WebhookContext, routeId: string, action: WebhookAction, message: string, error: unknown) {
+  const correlationId = ctx.correlationId();
+  ctx.logger.error(message, { correlationId, routeId, action: action.action, error: errorName(error) });
+  return withMeta(fail("internal_error", { routeId, correlationId }), routeId, action);
+}
+
+/**
+ * The answer's log facts in their fixed order: routeId, action, flowId (when the action
+ * names one), replayed / correlationId, then what the answer set itself (code,
+ * correlationId, a created flow's id). Plain stores into one new object: the same keys,
+ * order and values as the spreads this replaced, without their temporaries.
+ */
 function withMeta(
   response: WebhookResponse,
-  meta: ActionMeta & { replayed?: boolean; correlationId?: string },
+  routeId: string,
+  action: WebhookAction,
+  extra?: { replayed?: boolean; correlationId?: string },
 ): WebhookResponse {
-  response.meta = { ...meta, ...response.meta };
+  const own = response.meta;
+  const meta: ResponseMeta = { routeId, action: action.action };
+  if ("flowId" in action) meta.flowId = action.flowId;
+  if (extra?.replayed !== undefined) meta.replayed = extra.replayed;
+  if (extra?.correlationId !== undefined) meta.correlationId = extra.correlationId;
+  if (own !== undefined) copyMeta(own, meta);
+  response.meta = meta;
   return response;
+}
+
+/** Puts `routeId` first in the answer's meta, unless `withMeta` already did. */
+function withRouteId(response: WebhookResponse, routeId: string): void {
+  const own = response.meta;
+  if (own?.routeId === routeId) return;
+  const meta: ResponseMeta = { routeId };
+  if (own !== undefined) copyMeta(own, meta);
+  response.meta = meta;
+}
+
+function copyMeta(from: ResponseMeta, to: ResponseMeta): void {
+  for (const key of Object.keys(from) as Array<keyof ResponseMeta>) (to as Record<string, unknown>)[key] = from[key];
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
@@ -408,11 +512,19 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHan
   const id = nextHandlerId++;
   // One boundary for every adapter: a throwing logger or idempotency store (or any other
   // surprise) is the JSON 500 envelope here, never the host's own error page.
-  const guarded = async (request: WebhookRequest): Promise<WebhookResponse | undefined> => {
+  const unexpected = (error: unknown): WebhookResponse =>
+    internalErrorResponse(error, { logger: ctx.logger, correlationId: ctx.correlationId, source: "webhook pipeline" });
+  // One promise per request: the pipeline's own value when every port answered at once.
+  const guarded = (request: WebhookRequest): Promise<WebhookResponse | undefined> => {
     try {
-      return await handleWebhook(request, ctx);
+      const answer = webhookPipeline(request, ctx);
+      return isPromiseLike(answer) ? answer.then(undefined, unexpected) : Promise.resolve(answer);
     } catch (error) {
-      return internalErrorResponse(error, { logger: ctx.logger, correlationId: ctx.correlationId, source: "webhook pipeline" });
+      try {
+        return Promise.resolve(unexpected(error));
+      } catch (failure) {
+        return Promise.reject(failure);
+      }
     }
   };
   return {

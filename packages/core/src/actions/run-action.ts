@@ -43,7 +43,18 @@ function paramsOf<T extends { action: string }>(input: T, skip?: string): Omit<T
   return params as Omit<T, "action">;
 }
 
-export async function runAction(action: WebhookAction, ctx: ActionContext): Promise<WebhookResponse> {
+/** `map(value)` now, or once the promise settles: only a real promise costs a tick. */
+function then<T, R>(value: T | PromiseLike<T>, map: (value: T) => R): R | Promise<R> {
+  return typeof (value as { then?: unknown } | null)?.then === "function"
+    ? Promise.resolve(value as PromiseLike<T>).then(map)
+    : map(value as T);
+}
+
+/**
+ * The action's answer: at once when the TaskFlow answered synchronously (the memory
+ * runtime does), else a promise. A synchronous throw from the TaskFlow throws here.
+ */
+export function runAction(action: WebhookAction, ctx: ActionContext): WebhookResponse | Promise<WebhookResponse> {
   const { flows, routeId } = ctx;
   // The write options whose stored answer is `respond(outcome)`, exactly what this call
   // answers; no argument at all without a reservation (hosts see the calls they always saw).
@@ -51,6 +62,8 @@ export async function runAction(action: WebhookAction, ctx: ActionContext): Prom
     ctx.idempotency
       ? [{ idempotency: { ...ctx.idempotency, answerFor: (outcome: O) => storedAnswerOf(respond(routeId, outcome)) } }]
       : [];
+  const flowAnswer = (flow: TaskFlowRecord | undefined | null) => succeed(routeId, { flow: optionalFlowView(flow) });
+  const mutation = (outcome: MutationResult) => mutationResponse(routeId, outcome);
   switch (action.action) {
     case "create_flow": {
       // `currentStep: null` means "none" at creation, as in the reference. (Same object as
@@ -59,34 +72,34 @@ export async function runAction(action: WebhookAction, ctx: ActionContext): Prom
       params.controllerId = action.controllerId ?? ctx.controllerId;
       if (action.currentStep != null) params.currentStep = action.currentStep;
       const flow = flows.tryCreateManaged
-        ? await flows.tryCreateManaged(params, ...write(createResponse))
-        : await flows.createManaged(params, ...write(createResponse));
-      return createResponse(routeId, flow);
+        ? flows.tryCreateManaged(params, ...write(createResponse))
+        : flows.createManaged(params, ...write(createResponse));
+      return then(flow, (created) => createResponse(routeId, created));
     }
     case "get_flow":
-      return succeed(routeId, { flow: optionalFlowView(await flows.get(action.flowId)) });
+      return then(flows.get(action.flowId), flowAnswer);
     case "list_flows":
-      return succeed(routeId, await listFlows(flows, { limit: action.limit, after: action.cursor, status: action.status }));
+      return then(listFlows(flows, { limit: action.limit, after: action.cursor, status: action.status }), (page) => succeed(routeId, page));
     case "find_latest_flow":
-      return succeed(routeId, { flow: optionalFlowView(await flows.findLatest()) });
+      return then(flows.findLatest(), flowAnswer);
     case "resolve_flow":
-      return succeed(routeId, { flow: optionalFlowView(await flows.resolve(action.token)) });
+      return then(flows.resolve(action.token), flowAnswer);
     case "get_task_summary":
-      return succeed(routeId, { summary: (await flows.getTaskSummary(action.flowId)) ?? null });
+      return then(flows.getTaskSummary(action.flowId), (summary) => succeed(routeId, { summary: summary ?? null }));
     case "set_waiting":
-      return mutationResponse(routeId, await flows.setWaiting(paramsOf(action), ...write(mutationResponse)));
+      return then(flows.setWaiting(paramsOf(action), ...write(mutationResponse)), mutation);
     case "resume_flow":
-      return mutationResponse(routeId, await flows.resume(paramsOf(action), ...write(mutationResponse)));
+      return then(flows.resume(paramsOf(action), ...write(mutationResponse)), mutation);
     case "finish_flow":
-      return mutationResponse(routeId, await flows.finish(paramsOf(action), ...write(mutationResponse)));
+      return then(flows.finish(paramsOf(action), ...write(mutationResponse)), mutation);
     case "fail_flow":
-      return mutationResponse(routeId, await flows.fail(paramsOf(action), ...write(mutationResponse)));
+      return then(flows.fail(paramsOf(action), ...write(mutationResponse)), mutation);
     case "request_cancel":
-      return mutationResponse(routeId, await flows.requestCancel(paramsOf(action), ...write(mutationResponse)));
+      return then(flows.requestCancel(paramsOf(action), ...write(mutationResponse)), mutation);
     case "cancel_flow":
-      return cancelResponse(routeId, await flows.cancel({ flowId: action.flowId }, ...write(cancelResponse)));
+      return then(flows.cancel({ flowId: action.flowId }, ...write(cancelResponse)), (outcome) => cancelResponse(routeId, outcome));
     case "run_task":
-      return runTaskResponse(routeId, await flows.runTask(paramsOf(action), ...write(runTaskResponse)));
+      return then(flows.runTask(paramsOf(action), ...write(runTaskResponse)), (outcome) => runTaskResponse(routeId, outcome));
   }
 }
 
