@@ -30,9 +30,27 @@ export function clientKeyOf(address: string, ipv6Prefix = DEFAULT_IPV6_PREFIX): 
   return `${kept.join(":")}::/${ipv6Prefix}`;
 }
 
+/**
+ * Four dot-separated parts of 1–3 ASCII digits, each at most 255 (leading zeros allowed).
+ * One pass over the characters: this runs for every IPv4 client on every request.
+ */
 function isIPv4(address: string): boolean {
-  const parts = address.split(".");
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+  let parts = 1;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || ++parts > 4) return false;
+      digits = 0;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (++digits > 3) return false;
+      value = value * 10 + (c - 0x30);
+      if (value > 255) return false;
+    } else return false;
+  }
+  return parts === 4 && digits > 0;
 }
 
 /** The eight 16-bit groups of an IPv6 address (`::` and a dotted IPv4 tail allowed), or undefined. */

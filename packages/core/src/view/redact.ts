@@ -50,13 +50,26 @@ const TASK_RULES: readonly Rule[] = [
   ["cleanupAfter", "defined"],
 ];
 
-function project(record: Record<string, unknown>, rules: readonly Rule[]): Record<string, unknown> {
+/** The rules as two parallel arrays: an indexed loop, no tuple destructured per key. */
+interface CompiledRules {
+  keys: readonly string[];
+  nonEmptyString: readonly boolean[];
+}
+
+const compile = (rules: readonly Rule[]): CompiledRules => ({
+  keys: rules.map(([key]) => key),
+  nonEmptyString: rules.map(([, when]) => when === "nonEmptyString"),
+});
+
+const FLOW = compile(FLOW_RULES);
+const TASK = compile(TASK_RULES);
+
+function project(record: Record<string, unknown>, { keys, nonEmptyString }: CompiledRules): Record<string, unknown> {
   const view: Record<string, unknown> = {};
-  for (const [key, when] of rules) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const value = record[key];
-    if (when === "nonEmptyString" ? typeof value === "string" && value.length > 0 : value !== undefined) {
-      view[key] = value;
-    }
+    if (nonEmptyString[i] ? typeof value === "string" && value.length > 0 : value !== undefined) view[key] = value;
   }
   return view;
 }
@@ -64,7 +77,7 @@ function project(record: Record<string, unknown>, rules: readonly Rule[]): Recor
 export type FlowView = Record<string, unknown>;
 export type TaskView = Record<string, unknown>;
 
-export const flowView = (flow: TaskFlowRecord): FlowView => project(flow, FLOW_RULES);
-export const taskView = (task: TaskRecord): TaskView => project(task, TASK_RULES);
+export const flowView = (flow: TaskFlowRecord): FlowView => project(flow, FLOW);
+export const taskView = (task: TaskRecord): TaskView => project(task, TASK);
 export const optionalFlowView = (flow: TaskFlowRecord | undefined | null): FlowView | null =>
   flow ? flowView(flow) : null;
