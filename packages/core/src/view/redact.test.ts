@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { flowView, taskView } from "./redact.js";
+import { flowView, flowViewByRules, taskView } from "./redact.js";
 import type { TaskFlowRecord, TaskRecord } from "../taskflow/types.js";
 
 const FLOW_ALLOWED = new Set([
@@ -84,5 +84,22 @@ describe("allow-list views", () => {
       "waitJson", "cancelRequestedAt", "createdAt", "updatedAt", "endedAt",
     ]);
     expect(view.cancelRequestedAt).toBeNull();
+  });
+});
+
+describe("flowView, written out", () => {
+  it("answers what the allow-list rules answer: same keys, order and values, over random records", () => {
+    const fields = ["flowId", "syncMode", "controllerId", "currentStep", "blockedTaskId", "blockedSummary", "revision", "status",
+      "notifyPolicy", "goal", "stateJson", "waitJson", "cancelRequestedAt", "createdAt", "updatedAt", "endedAt", "ownerKey", "extra"];
+    const anything = fc.oneof(fc.constant(undefined), fc.constant(""), fc.string(), fc.integer(), fc.constant(null), fc.object({ maxDepth: 1 }));
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...fields), anything), (record) => {
+        const written = flowView(record as unknown as TaskFlowRecord);
+        const ruled = flowViewByRules(record as unknown as TaskFlowRecord);
+        expect(Object.keys(written)).toEqual(Object.keys(ruled));
+        expect(written).toStrictEqual(ruled);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -5,7 +5,7 @@ import type { TaskFlowRecord, TaskRecord } from "../taskflow/types.js";
 
 type Rule = readonly [key: string, when: "nonEmptyString" | "defined"];
 
-const FLOW_RULES: readonly Rule[] = [
+const FLOW_RULES = [
   ["flowId", "defined"],
   ["syncMode", "defined"],
   ["controllerId", "nonEmptyString"],
@@ -22,7 +22,7 @@ const FLOW_RULES: readonly Rule[] = [
   ["createdAt", "defined"],
   ["updatedAt", "defined"],
   ["endedAt", "defined"],
-];
+] as const satisfies readonly Rule[];
 
 const TASK_RULES: readonly Rule[] = [
   ["taskId", "defined"],
@@ -77,7 +77,38 @@ function project(record: Record<string, unknown>, { keys, nonEmptyString }: Comp
 export type FlowView = Record<string, unknown>;
 export type TaskView = Record<string, unknown>;
 
-export const flowView = (flow: TaskFlowRecord): FlowView => project(flow, FLOW);
+/**
+ * FLOW_RULES written out: one named property load per field instead of a keyed load by a
+ * variable key (flows go out in nearly every answer; redact.test.ts checks this against
+ * the rules over random records, so the two cannot drift apart).
+ */
+export function flowView(flow: TaskFlowRecord): FlowView {
+  const f = flow as unknown as FlowFields;
+  const view: FlowView = {};
+  if (f.flowId !== undefined) view.flowId = f.flowId;
+  if (f.syncMode !== undefined) view.syncMode = f.syncMode;
+  if (isText(f.controllerId)) view.controllerId = f.controllerId;
+  if (isText(f.currentStep)) view.currentStep = f.currentStep;
+  if (isText(f.blockedTaskId)) view.blockedTaskId = f.blockedTaskId;
+  if (isText(f.blockedSummary)) view.blockedSummary = f.blockedSummary;
+  if (f.revision !== undefined) view.revision = f.revision;
+  if (f.status !== undefined) view.status = f.status;
+  if (f.notifyPolicy !== undefined) view.notifyPolicy = f.notifyPolicy;
+  if (f.goal !== undefined) view.goal = f.goal;
+  if (f.stateJson !== undefined) view.stateJson = f.stateJson;
+  if (f.waitJson !== undefined) view.waitJson = f.waitJson;
+  if (f.cancelRequestedAt !== undefined) view.cancelRequestedAt = f.cancelRequestedAt;
+  if (f.createdAt !== undefined) view.createdAt = f.createdAt;
+  if (f.updatedAt !== undefined) view.updatedAt = f.updatedAt;
+  if (f.endedAt !== undefined) view.endedAt = f.endedAt;
+  return view;
+}
+
+type FlowFields = { [K in (typeof FLOW_RULES)[number][0]]?: unknown };
+const isText = (value: unknown): value is string => typeof value === "string" && value.length > 0;
+
+/** The rule-driven projection of a flow, which `flowView` spells out (for its test). */
+export const flowViewByRules = (flow: TaskFlowRecord): FlowView => project(flow, FLOW);
 export const taskView = (task: TaskRecord): TaskView => project(task, TASK);
 export const optionalFlowView = (flow: TaskFlowRecord | undefined | null): FlowView | null =>
   flow ? flowView(flow) : null;
