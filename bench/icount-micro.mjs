@@ -59,11 +59,10 @@ async function count(dir, kind, ops) {
 }
 
 async function child(kind, ops) {
-  const { Readable } = await import("node:stream");
   // TASKFLOW_CORE: another build of the core to count (an A/B against a copy of dist/).
   const core = process.env.TASKFLOW_CORE ? pathToFileURL(process.env.TASKFLOW_CORE).href : "@taskflow-webhooks/core";
   const { createMemoryLimiterStore, createMemoryTaskFlowRuntime, createWebhookHandler } = await import(core);
-  const { PATH, SECRET, createFlowBody, getFlowBody, routeConfig, setWaitingBody } = await import("./lib/workload.mjs");
+  const { PATH, SECRET, createFlowBody, getFlowBody, routeConfig, setWaitingBody, unauthorizedRequest } = await import("./lib/workload.mjs");
   const { FIXED_ID, fixedRecordTaskFlow } = await import("./lib/fixed-record.mjs");
   const GOOD = { "content-type": "application/json", authorization: `Bearer ${SECRET}` };
   const request = (text) => ({
@@ -95,15 +94,7 @@ async function child(kind, ops) {
     }
   } else if (kind === "unauthorized") {
     const handler = createWebhookHandler({ config: routeConfig(), taskFlow: createMemoryTaskFlowRuntime() });
-    const stream = new Readable({ read() {} });
-    stream.push(Buffer.alloc(1024, 0x7b));
-    const bad = {
-      method: "POST",
-      path: PATH,
-      headers: { "content-type": "application/json", authorization: "Bearer not-the-secret", "content-length": "1024" },
-      remoteAddress: "127.0.0.1",
-      body: { kind: "node", stream },
-    };
+    const { request: bad } = unauthorizedRequest();
     op = () => handler.handle(bad);
   } else if (kind === "limiter") {
     const KEYS = 100_000;

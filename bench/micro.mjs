@@ -14,12 +14,11 @@
 //   - key spray through the handler: RSS growth and tracked keys.
 //   - Idempotency-Key: core CPU of a create_flow without a key, a first delivery with a
 //     fresh key (fingerprint, reserve, complete in the memory store) and a replay.
-import { Readable } from "node:stream";
 import { memoryUsage } from "node:process";
 import { PerformanceObserver, performance } from "node:perf_hooks";
 import { createMemoryLimiterStore, createMemoryTaskFlowRuntime, createWebhookHandler } from "@taskflow-webhooks/core";
 import { FIXED_ID, fixedRecordTaskFlow } from "./lib/fixed-record.mjs";
-import { PATH, SECRET, createFlowBody, getFlowBody, routeConfig, setWaitingBody } from "./lib/workload.mjs";
+import { PATH, SECRET, createFlowBody, getFlowBody, routeConfig, setWaitingBody, unauthorizedRequest } from "./lib/workload.mjs";
 
 // CPU time of this process (user + system, µs → ns), so time the machine gives to other
 // processes between two readings does not count.
@@ -183,16 +182,7 @@ async function idempotencyCpu({ batches, perBatch }) {
 
 async function unauthorizedCpu({ batches, perBatch }) {
   const handler = createWebhookHandler({ config: routeConfig(), taskFlow: createMemoryTaskFlowRuntime() });
-  const stream = new Readable({ read() {} });
-  const payload = Buffer.alloc(1024, 0x7b);
-  stream.push(payload);
-  const bad = {
-    method: "POST",
-    path: PATH,
-    headers: { "content-type": "application/json", authorization: "Bearer not-the-secret", "content-length": "1024" },
-    remoteAddress: "127.0.0.1",
-    body: { kind: "node", stream },
-  };
+  const { request: bad, stream, payload } = unauthorizedRequest();
   for (let i = 0; i < 20_000; i++) await handler.handle(bad);
   const perRequest = [];
   let status = 0;

@@ -11,6 +11,7 @@ import http from "node:http";
 import net from "node:net";
 import { sendNodeResponse } from "@taskflow-webhooks/core";
 import { JSON_TYPE, PATH, REQUEST_HEADERS, createBareWork, createCoreHandler, getFlowBody } from "./lib/workload.mjs";
+import { cpuPerCall } from "./lib/cpu-per-call.mjs";
 
 const [mode = "core", count = "20000"] = process.argv.slice(2);
 const body = Buffer.from(getFlowBody("missing"));
@@ -56,15 +57,5 @@ async function one() {
   if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
 }
 
-const N = Number(count);
-const WARM = Number(process.env.WARM ?? 20_000);
-for (let i = 0; i < WARM; i++) await one();
-const perRequest = [];
-for (let b = 0; b < 10; b++) {
-  const t = process.cpuUsage();
-  for (let i = 0; i < N / 10; i++) await one();
-  const d = process.cpuUsage(t);
-  perRequest.push((d.user + d.system) / (N / 10));
-}
-perRequest.sort((a, b) => a - b);
-console.log(`${mode}: ${perRequest[5].toFixed(2)} µs CPU per request (median of 10 batches)`);
+const us = await cpuPerCall(one, { count: Number(count), warm: Number(process.env.WARM ?? 20_000) });
+console.log(`${mode}: ${us.toFixed(2)} µs CPU per request (median of 10 batches)`);

@@ -2,6 +2,7 @@
 // compared against: parse the body, make one memory-store call, answer a JSON envelope of
 // the same size. Bare handlers skip everything the core adds (limits, auth, schema
 // validation, redaction), so `core/bare` is the price of the pipeline.
+import { Readable } from "node:stream";
 import { createMemoryTaskFlowRuntime, createWebhookHandler } from "@taskflow-webhooks/core";
 
 export const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
@@ -132,3 +133,22 @@ export function createBareWork(taskFlow = createMemoryTaskFlowRuntime()) {
 }
 
 export const JSON_TYPE = "application/json; charset=utf-8";
+
+/**
+ * The 401 case of the micro benches: a wrong secret with 1 KiB of body waiting unread in a
+ * Node stream (the core must not read it). `payload.length - stream.readableLength` is what
+ * was read.
+ */
+export function unauthorizedRequest() {
+  const stream = new Readable({ read() {} });
+  const payload = Buffer.alloc(1024, 0x7b);
+  stream.push(payload);
+  const request = {
+    method: "POST",
+    path: PATH,
+    headers: { "content-type": "application/json", authorization: "Bearer not-the-secret", "content-length": String(payload.length) },
+    remoteAddress: "127.0.0.1",
+    body: { kind: "node", stream },
+  };
+  return { request, stream, payload };
+}
