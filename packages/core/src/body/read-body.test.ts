@@ -26,6 +26,19 @@ async function serve(onRequest: (req: IncomingMessage) => Promise<unknown>): Pro
   return (server.address() as AddressInfo).port;
 }
 
+/** Starts reading each request's body; `arrived` settles once a read has started. */
+async function serveReads(clock: ReturnType<typeof createManualClock>) {
+  let reading: Promise<unknown> | undefined;
+  let started!: () => void;
+  const arrived = new Promise<void>((resolve) => (started = resolve));
+  const port = await serve((req) => {
+    reading = Promise.resolve(readBody({ kind: "node", stream: req }, limits, clock));
+    started();
+    return reading;
+  });
+  return { port, arrived, result: () => reading };
+}
+
 function rawClient(port: number, head: string): net.Socket {
   const socket = net.connect(port, "127.0.0.1");
   socket.on("error", () => {});
@@ -47,18 +60,11 @@ describe("readBody, node kind", () => {
 
   it("answers aborted when the client leaves mid-body, with no timer left", async () => {
     const clock = createManualClock();
-    let reading: Promise<unknown> | undefined;
-    let arrived!: () => void;
-    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
-    const port = await serve((req) => {
-      reading = Promise.resolve(readBody({ kind: "node", stream: req }, limits, clock));
-      arrived();
-      return reading;
-    });
+    const { port, arrived, result } = await serveReads(clock);
     const socket = rawClient(port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{\"action\":");
-    await requestArrived;
+    await arrived;
     socket.destroy();
-    expect(await reading).toEqual({ ok: false, reason: "aborted" });
+    expect(await result()).toEqual({ ok: false, reason: "aborted" });
     expect(clock.pendingTimers()).toBe(0);
   });
 
@@ -84,18 +90,11 @@ describe("readBody, node kind", () => {
 
   it("times out a body that stops arriving", async () => {
     const clock = createManualClock();
-    let reading: Promise<unknown> | undefined;
-    let arrived!: () => void;
-    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
-    const port = await serve((req) => {
-      reading = Promise.resolve(readBody({ kind: "node", stream: req }, limits, clock));
-      arrived();
-      return reading;
-    });
+    const { port, arrived, result } = await serveReads(clock);
     rawClient(port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{\"action\":");
-    await requestArrived;
+    await arrived;
     clock.advance(limits.timeoutMs);
-    expect(await reading).toEqual({ ok: false, reason: "timeout" });
+    expect(await result()).toEqual({ ok: false, reason: "timeout" });
     expect(clock.pendingTimers()).toBe(0);
   });
 });
