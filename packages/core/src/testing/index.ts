@@ -12,6 +12,14 @@ export {
   type IdempotencyConformanceFactory,
   type IdempotencyConformanceOptions,
 } from "./idempotency-conformance.js";
+export {
+  describeIdempotentWriteConformance,
+  type IdempotentWriteBackend,
+  type IdempotentWriteFactory,
+  type IdempotentWriteOptions,
+  type IdempotentWriteStorage,
+  type IdempotentWriteStore,
+} from "./idempotent-write-conformance.js";
 export { createManualClock, type ManualClock } from "./manual-clock.js";
 export {
   describeLimiterStoreConformance,
