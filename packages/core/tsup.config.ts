@@ -15,5 +15,5 @@ export default defineConfig({
   sourcemap: true,
   // Keep `node:` on built-in imports: Deno and workerd (nodejs_compat) resolve only those.
   removeNodeProtocol: false,
-  external: ["vitest", "@opentelemetry/api"],
+  external: ["vitest", "fast-check", "@opentelemetry/api"],
 });

@@ -1,5 +1,6 @@
 // `@taskflow-webhooks/core/testing`: what backend authors and integrators test with.
 // Imports vitest (an optional peer dependency), so it is kept apart from the main entry.
+// The differential kit loads fast-check (another optional peer) only when it runs.
 export {
   describeTaskFlowConformance,
   type ConformanceBackend,
@@ -20,6 +21,13 @@ export {
   type IdempotentWriteStorage,
   type IdempotentWriteStore,
 } from "./idempotent-write-conformance.js";
+export {
+  describeTaskFlowDifferential,
+  type DifferentialBackend,
+  type DifferentialContext,
+  type DifferentialFactory,
+  type DifferentialOptions,
+} from "./differential.js";
 export { createManualClock, type ManualClock } from "./manual-clock.js";
 export {
   describeLimiterStoreConformance,
