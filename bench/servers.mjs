@@ -31,8 +31,8 @@ const listen = async (server) => {
   return server.address().port;
 };
 
-/** node:http + core, the way the standalone server and the Express adapter send answers. */
-export function coreNodeServer(handler, onResponse) {
+/** node:http + core, answers sent with sendNodeResponse (as the Express adapter and the Gateway route do). */
+export function coreNodeServer(handler) {
   return http.createServer((req, res) => {
     handler
       .handle({
@@ -43,7 +43,6 @@ export function coreNodeServer(handler, onResponse) {
         body: { kind: "node", stream: req },
       })
       .then((response) => {
-        onResponse?.(response);
         if (response) sendNodeResponse(res, response);
         else {
           res.writeHead(404);
@@ -154,10 +153,16 @@ async function startStores() {
 }
 
 async function startUpload() {
-  // Default body limit (256 KiB) and timeout; only the rate limit is lifted.
+  // The standalone server (`taskflow-webhooks serve`) with the bench route: default body
+  // limit (256 KiB) and timeout; only the rate limit is lifted.
+  const { startServer } = await import("taskflow-webhooks");
   const handler = createCoreHandler(createMemoryTaskFlowRuntime(), { rateLimit: { max: 1e9 } });
   let answered = [];
-  servers.core = await listen(coreNodeServer(handler, (response) => answered.push(response?.status)));
+  // The request log line carries the status the server answered.
+  const log = (line) => void (line.msg === "request" && answered.push(line.status));
+  const server = await startServer({ config: { routes: {} }, handler, port: 0, store: "memory", log });
+  cleanups.push(() => void server.close());
+  servers.core = server.port;
   process.on("message", (message) => {
     if (message?.cmd === "inFlight") process.send({ inFlight: handler.inFlight() });
     // What the server answered since the last ask (a client still sending may see a
