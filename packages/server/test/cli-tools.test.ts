@@ -6,7 +6,6 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "../src/index.js";
-// @ts-expect-error plain .mjs script without types
 import { stalePackages } from "../../../scripts/build-if-stale.mjs";
 import { PATH, SECRET, SESSION, assertBuilt, demoRoutes, spawnCli, tempDir, type Cli } from "./support.js";
 
