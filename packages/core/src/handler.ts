@@ -13,7 +13,7 @@ import { runAction, type ActionContext } from "./actions/run-action.js";
 import type { WebhookAction } from "./actions/schemas.js";
 import { isWriteAction } from "./actions/write-actions.js";
 import type { WebhooksConfigInput } from "./config/schema.js";
-import { issueText, validateAction } from "./actions/validate.js";
+import { issueText, validateAction, validateParsedJson } from "./actions/validate.js";
 import { requestFingerprint } from "./idempotency/fingerprint.js";
 import { idempotencyKeyOf } from "./idempotency/idempotency-key.js";
 import { createMemoryIdempotencyStore } from "./idempotency/memory-idempotency-store.js";
@@ -214,12 +214,13 @@ function bodySteps(read: BodyReadResult, route: CompiledRoute, header: HeaderRea
   }
 
   // 7. JSON (nesting bounded, also for a body a framework parser already produced).
-  const parsed = "parsed" in read ? checkParsedBody(read.parsed) : parseJsonBody(read.text);
+  const preParsed = "parsed" in read;
+  const parsed = preParsed ? checkParsedBody(read.parsed) : parseJsonBody(read.text);
   if (!parsed.ok) return fail("invalid_json", { routeId, error: parsed.error });
   const body = parsed.value;
 
-  // 8. Action schema.
-  const validation = validateAction(body);
+  // 8. Action schema (a host's pre-parsed value may be any object: valibot's full pass).
+  const validation = preParsed ? validateAction(body) : validateParsedJson(body);
   if (!validation.ok) {
     return fail("invalid_request", { routeId, error: issueText(validation.issues[0]!), issues: validation.issues });
   }

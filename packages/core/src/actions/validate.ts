@@ -20,6 +20,7 @@ import {
   type ActionName,
   type WebhookAction,
 } from "./schemas.js";
+import { acceptsAsIs, compileActionChecks } from "./fast-accept.js";
 
 // The variant tries its options' discriminators one by one until one matches. Action names
 // are unique, so the option whose literal equals `body.action` is the one the variant would
@@ -57,6 +58,20 @@ export function validateAction(body: unknown): ActionValidation {
   const result = v.safeParse(schema, body);
   if (result.success) return { ok: true, action: result.output as WebhookAction };
   return { ok: false, issues: result.issues.map((issue) => toIssue(issue, body, schema)) };
+}
+
+const AS_IS = compileActionChecks([...SCHEMA_BY_ACTION.values()]);
+
+/**
+ * `validateAction` for a value JSON.parse just returned (plain objects, own enumerable data
+ * keys only): a body valibot would return unchanged is the action itself, without valibot's
+ * pass; every other body goes to `validateAction`. Same answers, texts and key order.
+ */
+export function validateParsedJson(body: unknown): ActionValidation {
+  if (body !== null && typeof body === "object" && !Array.isArray(body) && acceptsAsIs(AS_IS, body)) {
+    return { ok: true, action: body as WebhookAction };
+  }
+  return validateAction(body);
 }
 
 const UNKNOWN_KEY = "Unrecognized key: ";
