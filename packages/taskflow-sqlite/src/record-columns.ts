@@ -8,9 +8,13 @@
 //   text, so JSON `null` is the text 'null' and only absence is SQL NULL;
 // - present with a value: the column holds it.
 // Keys this table does not know (runtime-internal extras) travel in `extra_json`.
+//
+// A row just written need not be read back: `decodeBound` rebuilds it from the bound values
+// whenever SQLite stores each of them exactly as bound, which is what a read would answer.
 import type { TaskFlowRecord, TaskRecord } from "@taskflow-webhooks/core";
 
-type ColumnKind = "value" | "json";
+/** The column's SQL type (its affinity in the schema): `json` columns are TEXT holding JSON. */
+type ColumnKind = "text" | "integer" | "json";
 
 export interface RecordColumn {
   key: string;
@@ -31,6 +35,25 @@ export interface RecordTable<R> {
    * does not know (`seq`) are skipped.
    */
   decoder(columnNames: readonly string[]): (values: readonly unknown[]) => R;
+  /**
+   * What reading back the row just written with `values` (from `encode`) answers, without
+   * reading it; undefined when SQLite may store a value other than as bound, so only a
+   * read can tell: a string in an INTEGER column or a number in a TEXT one (type
+   * affinity converts them), a string that is not well-formed UTF-16 (stored as UTF-8, a
+   * lone surrogate becomes U+FFFD), -0 (stored as 0), NaN (stored as NULL), ±Infinity,
+   * any other type.
+   */
+  decodeBound(values: readonly unknown[]): R | undefined;
+}
+
+/** With the `u` flag a surrogate pair is one code point, so this matches only unpaired halves. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** A bound value SQLite stores unchanged in a column of this kind (see `decodeBound`). */
+function storedAsBound(kind: ColumnKind, value: unknown): boolean {
+  if (value === null) return true;
+  if (kind === "integer") return typeof value === "number" && Number.isFinite(value) && !Object.is(value, -0);
+  return typeof value === "string" && !LONE_SURROGATE.test(value);
 }
 
 const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -40,6 +63,8 @@ function defineTable<R extends object>(name: string, fields: ReadonlyArray<[key:
   const known = new Set(columns.map((c) => c.key));
 
   const stored = [...columns.map((c) => c.column), "null_fields", "extra_json"];
+  const storedKinds: readonly ColumnKind[] = [...columns.map((c) => c.kind), "json", "json"];
+  const decodeStored = decoder(stored);
 
   return {
     name,
@@ -68,83 +93,89 @@ function defineTable<R extends object>(name: string, fields: ReadonlyArray<[key:
       values.push(nullFields.length > 0 ? JSON.stringify(nullFields) : null, hasExtra ? JSON.stringify(extra) : null);
       return values;
     },
-    decoder(columnNames) {
-      const at = (column: string) => {
-        const index = columnNames.indexOf(column);
-        if (index < 0) throw new Error(`${name}: the query reads no column ${column}.`);
-        return index;
-      };
-      const fields = columns.map(({ key, column, kind }) => ({ key, json: kind === "json", index: at(column) }));
-      const nullFieldsAt = at("null_fields");
-      const extraAt = at("extra_json");
-      return (values) => {
-        const record: Record<string, unknown> = {};
-        const listed = values[nullFieldsAt];
-        const nullFields = new Set<string>(typeof listed === "string" ? JSON.parse(listed) : []);
-        for (const { key, json, index } of fields) {
-          const value = values[index];
-          if (value !== null && value !== undefined) record[key] = json ? JSON.parse(value as string) : value;
-          else if (nullFields.has(key)) record[key] = null;
-        }
-        const extra = values[extraAt];
-        if (typeof extra === "string") Object.assign(record, JSON.parse(extra));
-        return record as R;
-      };
+    decoder,
+    decodeBound(values) {
+      for (let i = 0; i < storedKinds.length; i++) if (!storedAsBound(storedKinds[i]!, values[i])) return undefined;
+      return decodeStored(values);
     },
   };
+
+  function decoder(columnNames: readonly string[]): (values: readonly unknown[]) => R {
+    const at = (column: string) => {
+      const index = columnNames.indexOf(column);
+      if (index < 0) throw new Error(`${name}: the query reads no column ${column}.`);
+      return index;
+    };
+    const fields = columns.map(({ key, column, kind }) => ({ key, json: kind === "json", index: at(column) }));
+    const nullFieldsAt = at("null_fields");
+    const extraAt = at("extra_json");
+    return (values) => {
+      const record: Record<string, unknown> = {};
+      const listed = values[nullFieldsAt];
+      const nullFields = new Set<string>(typeof listed === "string" ? JSON.parse(listed) : []);
+      for (const { key, json, index } of fields) {
+        const value = values[index];
+        if (value !== null && value !== undefined) record[key] = json ? JSON.parse(value as string) : value;
+        else if (nullFields.has(key)) record[key] = null;
+      }
+      const extra = values[extraAt];
+      if (typeof extra === "string") Object.assign(record, JSON.parse(extra));
+      return record as R;
+    };
+  }
 }
 
 /** Flow columns, in the order records are rebuilt. */
 export const flowTable = defineTable<TaskFlowRecord>("flows", [
-  ["flowId", "value"],
-  ["syncMode", "value"],
-  ["ownerKey", "value"],
-  ["controllerId", "value"],
-  ["revision", "value"],
-  ["status", "value"],
-  ["notifyPolicy", "value"],
-  ["goal", "value"],
-  ["currentStep", "value"],
-  ["blockedTaskId", "value"],
-  ["blockedSummary", "value"],
+  ["flowId", "text"],
+  ["syncMode", "text"],
+  ["ownerKey", "text"],
+  ["controllerId", "text"],
+  ["revision", "integer"],
+  ["status", "text"],
+  ["notifyPolicy", "text"],
+  ["goal", "text"],
+  ["currentStep", "text"],
+  ["blockedTaskId", "text"],
+  ["blockedSummary", "text"],
   ["stateJson", "json"],
   ["waitJson", "json"],
-  ["cancelRequestedAt", "value"],
-  ["createdAt", "value"],
-  ["updatedAt", "value"],
-  ["endedAt", "value"],
+  ["cancelRequestedAt", "integer"],
+  ["createdAt", "integer"],
+  ["updatedAt", "integer"],
+  ["endedAt", "integer"],
 ]);
 
 /** Task columns, in the order records are rebuilt. */
 export const taskTable = defineTable<TaskRecord>("tasks", [
-  ["taskId", "value"],
-  ["runtime", "value"],
-  ["ownerKey", "value"],
-  ["requesterSessionKey", "value"],
-  ["requesterAgentId", "value"],
-  ["taskKind", "value"],
+  ["taskId", "text"],
+  ["runtime", "text"],
+  ["ownerKey", "text"],
+  ["requesterSessionKey", "text"],
+  ["requesterAgentId", "text"],
+  ["taskKind", "text"],
   ["metadata", "json"],
-  ["scopeKind", "value"],
-  ["parentFlowId", "value"],
-  ["sourceId", "value"],
-  ["childSessionKey", "value"],
-  ["parentTaskId", "value"],
-  ["agentId", "value"],
-  ["runId", "value"],
-  ["label", "value"],
-  ["task", "value"],
-  ["status", "value"],
-  ["deliveryStatus", "value"],
-  ["notifyPolicy", "value"],
-  ["createdAt", "value"],
-  ["startedAt", "value"],
-  ["lastEventAt", "value"],
-  ["endedAt", "value"],
-  ["cleanupAfter", "value"],
-  ["error", "value"],
-  ["progressSummary", "value"],
-  ["terminalSummary", "value"],
-  ["terminalOutcome", "value"],
+  ["scopeKind", "text"],
+  ["parentFlowId", "text"],
+  ["sourceId", "text"],
+  ["childSessionKey", "text"],
+  ["parentTaskId", "text"],
+  ["agentId", "text"],
+  ["runId", "text"],
+  ["label", "text"],
+  ["task", "text"],
+  ["status", "text"],
+  ["deliveryStatus", "text"],
+  ["notifyPolicy", "text"],
+  ["createdAt", "integer"],
+  ["startedAt", "integer"],
+  ["lastEventAt", "integer"],
+  ["endedAt", "integer"],
+  ["cleanupAfter", "integer"],
+  ["error", "text"],
+  ["progressSummary", "text"],
+  ["terminalSummary", "text"],
+  ["terminalOutcome", "text"],
 ]);
 
 /** `INSERT INTO <table> (...) VALUES (?, ...)` covering every stored column, bound with `encode`. */

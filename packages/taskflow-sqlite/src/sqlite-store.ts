@@ -262,12 +262,19 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     return sql.selectLatestOwnerFlow.get(owner);
   };
 
-  /** Writes one applied change; the revision in the WHERE clause is a second guard. */
+  /**
+   * A row just written, as a read of it answers: decoded from the values bound when SQLite
+   * stored them as bound (no read), else read back.
+   */
+  const asStored = <R>(table: RecordTable<R>, values: readonly unknown[], readBack: () => R | undefined): R =>
+    table.decodeBound(values) ?? readBack()!;
+
+  /** Writes one applied change and answers the flow as stored; the revision in the WHERE clause is a second guard. */
   const writeChange = (flow: TaskFlowRecord, change: FlowChange, now: number): TaskFlowRecord => {
-    const next = applyChange(flow, change, now);
-    const result = sql.updateFlow.run([...flowTable.encode(next), flow.flowId, flow.revision]);
+    const values = flowTable.encode(applyChange(flow, change, now));
+    const result = sql.updateFlow.run([...values, flow.flowId, flow.revision]);
     if (result.changes !== 1) throw new Error(`TaskFlow ${flow.flowId} changed inside its own write transaction.`);
-    return next;
+    return asStored(flowTable, values, () => readFlow(flow.flowId));
   };
 
   /** Best-effort read for a failure answer: the file may be unreadable too. */
@@ -281,7 +288,12 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
     }
   };
 
-  const insertFlow = (record: TaskFlowRecord) => sql.insertFlow.run(flowTable.encode(record));
+  /** Inserts a flow and answers it as stored. */
+  const insertFlow = (record: TaskFlowRecord): TaskFlowRecord => {
+    const values = flowTable.encode(record);
+    sql.insertFlow.run(values);
+    return asStored(flowTable, values, () => readFlow(record.flowId));
+  };
 
   // -- operations ---------------------------------------------------------------------
 
@@ -293,9 +305,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
   ): Promise<TaskFlowRecord | T> {
     return guardedWrite<TaskFlowRecord | T>({
       run: recorded(write, () => {
-        const flow = newManagedFlow(params, { flowId: generateId(), ownerKey: owner, now: clock.now() });
-        insertFlow(flow);
-        return readFlow(flow.flowId)!;
+        return insertFlow(newManagedFlow(params, { flowId: generateId(), ownerKey: owner, now: clock.now() }));
       }),
       failed,
     });
@@ -314,8 +324,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         if (flow.syncMode !== "managed") return { applied: false, code: "not_managed", current: flow };
         if (flow.revision !== params.expectedRevision) return { applied: false, code: "revision_conflict", current: flow };
         const now = clock.now();
-        writeChange(flow, change(now), now);
-        return { applied: true, flow: readFlow(flow.flowId)! };
+        return { applied: true, flow: writeChange(flow, change(now), now) };
       }),
       failed: (): MutationResult => {
         const current = tryRead(() => readOwnedFlow(owner, params.flowId));
@@ -339,8 +348,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         for (const task of readFlowTasks(flowId)) {
           if (isActiveTask(task)) sql.updateTask.run([...taskTable.encode(cancelledTask(task, now)), task.taskId]);
         }
-        writeChange(current, cancelledChange(now), now);
-        return { found: true, cancelled: true, flow: readFlow(flowId)!, tasks: readFlowTasks(flowId) };
+        return { found: true, cancelled: true, flow: writeChange(current, cancelledChange(now), now), tasks: readFlowTasks(flowId) };
       }),
       failed: (): CancelResult => {
         // Nothing was written (the savepoint or the group rolled back). Whether the flow
@@ -366,8 +374,9 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
         }
         // Recording a child does not touch the flow, so its revision stays put.
         const task = newTaskRecord(flow, params, { taskId: generateId(), now: clock.now() });
-        sql.insertTask.run(taskTable.encode(task));
-        return { created: true, flow, task: sql.selectTask.get(task.taskId)! };
+        const values = taskTable.encode(task);
+        sql.insertTask.run(values);
+        return { created: true, flow, task: asStored(taskTable, values, () => sql.selectTask.get(task.taskId)) };
       }),
       failed: (): RunTaskResult => {
         const flow = tryRead(() => readOwnedFlow(owner, params.flowId));
