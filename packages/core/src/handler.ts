@@ -79,10 +79,11 @@ function webhookPipeline(request: WebhookRequest, ctx: WebhookContext): Answer<W
   const route = lookupRoute(ctx.routes, request.path);
   if (route === undefined) return undefined;
   const header = headerReader(request.headers);
-  const bodyDeclared = declaresBody(header);
+  const declaredLength = header("content-length");
+  const bodyDeclared = declaresBody(declaredLength, header);
 
   // 1. Method.
-  if (request.method.toUpperCase() !== "POST") {
+  if (request.method !== "POST" && request.method.toUpperCase() !== "POST") {
     return unread(fail("method_not_allowed", { headers: { allow: "POST" } }), bodyDeclared);
   }
 
@@ -96,7 +97,7 @@ function webhookPipeline(request: WebhookRequest, ctx: WebhookContext): Answer<W
   const key = `${route.id}\n${clientKeyOf(client, route.limits.ipv6Prefix)}`;
   const now = ctx.clock.now();
   const { windowMs, max } = route.limits.rateLimit;
-  const step: Admission = { request, route, header, bodyDeclared, key, now, ctx };
+  const step: Admission = { request, route, header, declaredLength, bodyDeclared, key, now, ctx };
   // A store may answer synchronously (the memory store does): no await, no extra tick.
   let consumed: ConsumeResult | PromiseLike<ConsumeResult>;
   try {
@@ -121,6 +122,8 @@ interface Admission {
   request: WebhookRequest;
   route: CompiledRoute;
   header: HeaderReader;
+  /** The Content-Length header as sent. */
+  declaredLength: string | undefined;
   bodyDeclared: boolean;
   key: string;
   now: number;
@@ -164,7 +167,7 @@ function admitted(step: Admission, rate: ConsumeResult | undefined): Answer<Webh
   };
   let response: Answer<WebhookResponse>;
   try {
-    response = authorizedSteps(step.request, route, header, bodyDeclared, ctx);
+    response = authorizedSteps(step, route);
   } catch (error) {
     release();
     throw error;
@@ -176,24 +179,18 @@ function admitted(step: Admission, rate: ConsumeResult | undefined): Answer<Webh
   });
 }
 
-function authorizedSteps(
-  request: WebhookRequest,
-  route: CompiledRoute,
-  header: HeaderReader,
-  bodyDeclared: boolean,
-  ctx: WebhookContext,
-): Answer<WebhookResponse> {
+function authorizedSteps(step: Admission, route: CompiledRoute): Answer<WebhookResponse> {
+  const { header, ctx } = step;
   // 5. Authentication, before a single body byte is read.
-  const secret = presentedSecret(header("authorization"), header("x-openclaw-webhook-secret"));
-  if (!route.matcher.matches(secret)) return unread(fail("unauthorized"), bodyDeclared);
+  if (!route.matcher.matches(presentedSecret(header))) return unread(fail("unauthorized"), step.bodyDeclared);
 
   // 6. Body: refuse an announced oversize body unread; enforce size and time while reading.
   const { maxBodyBytes, bodyTimeoutMs } = route.limits;
-  const declared = header("content-length");
+  const declared = step.declaredLength;
   if (declared !== undefined && Number(declared) > maxBodyBytes) {
     return unread(fail("payload_too_large", { routeId: route.id }), true);
   }
-  const reading = readBody(request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }, ctx.clock);
+  const reading = readBody(step.request.body, { maxBytes: maxBodyBytes, timeoutMs: bodyTimeoutMs }, ctx.clock);
   if (isPromiseLike(reading)) return reading.then((read) => bodySteps(read, route, header, ctx));
   return bodySteps(reading, route, header, ctx);
 }
@@ -425,8 +422,7 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 }
 
 /** True when the request carries a body (length > 0 or chunked). */
-function declaresBody(header: HeaderReader): boolean {
-  const length = header("content-length");
+function declaresBody(length: string | undefined, header: HeaderReader): boolean {
   if (length !== undefined) return length.trim() !== "0";
   return header("transfer-encoding") !== undefined;
 }

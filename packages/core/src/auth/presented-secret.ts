@@ -4,12 +4,10 @@
 
 const BEARER = /^bearer\s/i;
 
-export function presentedSecret(
-  authorization: string | undefined,
-  webhookSecretHeader: string | undefined,
-): string {
+export function presentedSecret(header: (name: string) => string | undefined): string {
+  const authorization = header("authorization");
   if (authorization !== undefined && BEARER.test(authorization)) {
     return authorization.slice(7).trim();
   }
-  return webhookSecretHeader?.trim() ?? "";
+  return header("x-openclaw-webhook-secret")?.trim() ?? "";
 }

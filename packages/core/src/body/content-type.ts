@@ -2,6 +2,7 @@
 
 export function isJsonContentType(value: string | undefined): boolean {
   if (!value) return false;
+  if (value === "application/json") return true; // what nearly every caller sends
   const semi = value.indexOf(";");
   const mediaType = (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase();
   return mediaType === "application/json" || (mediaType.endsWith("+json") && mediaType.includes("/"));
