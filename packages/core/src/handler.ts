@@ -20,7 +20,6 @@ import { createMemoryIdempotencyStore } from "./idempotency/memory-idempotency-s
 import { replayedResponse, storedAnswerOf } from "./idempotency/stored-answer.js";
 import { createInFlightTracker, type InFlightTracker } from "./limits/in-flight.js";
 import { createTrustedProxies, resolveClientAddress, type TrustedProxies } from "./limits/client-address.js";
-import { clientKeyOf } from "./limits/client-key.js";
 import { warnUnknownClientOnce } from "./limits/unknown-client.js";
 import { createLimiterFailureHandler, DEFAULT_LIMITER_ERROR_POLICY, type LimiterErrorPolicy, type LimiterFailureHandler } from "./limits/limiter-failure.js";
 import { createMemoryLimiterStore } from "./limits/memory-limiter-store.js";
@@ -94,7 +93,7 @@ function webhookPipeline(request: WebhookRequest, ctx: WebhookContext): Answer<W
       : resolveClientAddress(request.remoteAddress, header, ctx.trustedProxies);
   if (request.remoteAddress === undefined && request.clientAddress === undefined) warnUnknownClientOnce(ctx.logger, route.id);
   // One key per client, not per address: IPv6 by prefix, every loopback address as one.
-  const key = `${route.id}\n${clientKeyOf(client, route.limits.ipv6Prefix)}`;
+  const key = route.limitKey(client);
   const now = ctx.clock.now();
   const { windowMs, max } = route.limits.rateLimit;
   const step: Admission = { request, route, header, declaredLength, bodyDeclared, key, now, ctx };

@@ -3,6 +3,7 @@
 import { createSecretMatcher, type SecretMatcher } from "../auth/secret-matcher.js";
 import { canonicalRoutePath, requestPathOf, urlPathOf } from "../config/normalize-path.js";
 import type { RouteConfig, RouteIdempotency, RouteLimits, WebhooksConfig } from "../config/parse-config.js";
+import { createLimitKeys } from "../limits/limit-key.js";
 import type { Logger } from "../ports/logger.js";
 import type { ResolvedRouteSecrets } from "../secrets/resolve-route-secrets.js";
 import type { BoundTaskFlow, TaskFlowRuntime } from "../taskflow/types.js";
@@ -15,6 +16,8 @@ export interface CompiledRoute {
   idempotency: RouteIdempotency;
   matcher: SecretMatcher;
   flows: BoundTaskFlow;
+  /** The rate and in-flight limit key of a resolved client address. */
+  limitKey: (client: string) => string;
 }
 
 export type RouteTable = Map<string, CompiledRoute>;
@@ -36,6 +39,7 @@ export function buildRouteTable(
       idempotency: route.idempotency,
       matcher: createSecretMatcher(secretsOf(route, resolved, logger)),
       flows: taskFlow.bindSession({ sessionKey: route.sessionKey }),
+      limitKey: createLimitKeys(route.id, route.limits.ipv6Prefix),
     });
   }
   return table;
