@@ -5,7 +5,7 @@
 // PostgreSQL run it. Needs fast-check (an optional peer dependency, loaded when a property
 // runs, so the other kits of this entry work without it).
 import { describe, expect, it } from "vitest";
-import { createMemoryTaskFlowRuntime } from "../taskflow/memory-runtime.js";
+import { createMemoryTaskFlowRuntime, type MemoryTaskFlowRuntime } from "../taskflow/memory-runtime.js";
 import type { BoundTaskFlow, TaskFlowRecord, TaskFlowRuntime, TaskRecord } from "../taskflow/types.js";
 import { createManualClock, type ManualClock } from "./manual-clock.js";
 import { applyOperation, issueOperation, operationArbitrary, SESSIONS, type FastCheck, type Operation, type StoreOperation } from "./taskflow-operations.js";
@@ -69,7 +69,7 @@ function idSequence(): () => string {
 async function withBackends(
   create: DifferentialFactory,
   extra: Pick<DifferentialContext, "maxWritesPerCommit">,
-  body: (backend: DifferentialBackend, memory: ReturnType<typeof createMemoryTaskFlowRuntime>, clock: ManualClock) => Promise<void>,
+  body: (backend: DifferentialBackend, memory: MemoryTaskFlowRuntime, clock: ManualClock) => Promise<void>,
 ): Promise<void> {
   const clock = createManualClock();
   const memory = createMemoryTaskFlowRuntime({ clock, generateId: idSequence() });
