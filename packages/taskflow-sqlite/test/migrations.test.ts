@@ -1,6 +1,7 @@
 // The schema is versioned in `PRAGMA user_version`; reopening keeps the data, and a file
 // written by a newer version (or by another application) is refused untouched.
-import { SCHEMA_VERSION, SqliteTaskFlowSchemaError, openSqliteTaskFlowStore } from "../src/index.js";
+import { createManualClock } from "@taskflow-webhooks/core/testing";
+import { SCHEMA_VERSION, SqliteTaskFlowSchemaError, openSqliteTaskFlowStore, type SqliteTaskFlowStore } from "../src/index.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -83,7 +84,7 @@ describe("schema and migrations", () => {
 
     const second = openSqliteTaskFlowStore({ path: file.path });
     try {
-      expect(second.schemaVersion).toBe(3);
+      expect(second.schemaVersion).toBe(SCHEMA_VERSION);
       expect((await second.idempotencyStore.reserve("r\nk", "fp", { now: 0, lockMs: 1 })).state).toBe("reserved");
       expect(await second.bindSession({ sessionKey: SESSION }).listPage({ limit: 5, status: "running" })).toEqual({
         flows: [a],
@@ -101,6 +102,80 @@ describe("schema and migrations", () => {
     );
     expect(plan).toContain("flows_by_owner_status");
     expect(plan).not.toContain("TEMP B-TREE");
+  });
+
+  it("brings a version-3 file to version 4: owner indexes ascending, lists and pages in the same order, none sorted", async () => {
+    const clock = createManualClock(1_000);
+    const answers = async (store: SqliteTaskFlowStore) => {
+      const bound = store.bindSession({ sessionKey: SESSION });
+      const pages = [];
+      for (const status of [undefined, "running"] as const) {
+        let page = await bound.listPage({ limit: 2, ...(status && { status }) });
+        pages.push(page);
+        while (page.more) {
+          const last = page.flows.at(-1)!;
+          page = await bound.listPage({ limit: 2, after: { flowId: last.flowId, createdAt: last.createdAt }, ...(status && { status }) });
+          pages.push(page);
+        }
+      }
+      return { list: (await bound.list()).map((f) => f.goal), latest: (await bound.findLatest())?.goal, pages };
+    };
+    const first = openSqliteTaskFlowStore({ path: file.path, clock });
+    const flows = first.bindSession({ sessionKey: SESSION });
+    for (const [goal, status] of [["a", "running"], ["b", "queued"], ["c", "running"], ["d", "running"], ["e", "queued"]] as const) {
+      await flows.createManaged({ controllerId: "c", goal, status });
+      if (goal !== "c") clock.advance(1); // c and d share a created_at: insertion order breaks the tie
+    }
+    await flows.runTask({ flowId: (await flows.findLatest())!.flowId, runtime: "cron", task: "t" });
+    const before = await answers(first);
+    expect(before.list).toEqual(["e", "d", "c", "b", "a"]);
+    first.close();
+    // What version 3 left behind: the owner indexes in descending order, user_version 3.
+    const v3 = new Database(file.path);
+    v3.exec(`
+      DROP INDEX flows_by_owner;
+      CREATE INDEX flows_by_owner ON flows (owner_key, created_at DESC, seq DESC);
+      DROP INDEX flows_by_owner_status;
+      CREATE INDEX flows_by_owner_status ON flows (owner_key, status, created_at DESC, seq DESC);
+      DROP INDEX tasks_by_owner;
+      CREATE INDEX tasks_by_owner ON tasks (owner_key, created_at DESC, seq DESC);
+    `);
+    v3.pragma("user_version = 3");
+    v3.close();
+
+    const migrated = openSqliteTaskFlowStore({ path: file.path, clock });
+    try {
+      expect(migrated.schemaVersion).toBe(4);
+      expect(await answers(migrated)).toStrictEqual(before);
+    } finally {
+      migrated.close();
+    }
+    const indexes = inspect((db) =>
+      db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE '%_by_owner%' ORDER BY name").all(),
+    );
+    expect(indexes).toEqual([
+      { name: "flows_by_owner", sql: "CREATE INDEX flows_by_owner ON flows (owner_key, created_at, seq)" },
+      { name: "flows_by_owner_status", sql: "CREATE INDEX flows_by_owner_status ON flows (owner_key, status, created_at, seq)" },
+      { name: "tasks_by_owner", sql: "CREATE INDEX tasks_by_owner ON tasks (owner_key, created_at, seq)" },
+    ]);
+    // Every list query walks its index backwards instead of sorting.
+    const after = " AND (created_at < 1002 OR (created_at = 1002 AND seq < 4))";
+    for (const [where, index] of [
+      ["owner_key = ?", "flows_by_owner"],
+      ["owner_key = ? AND status = 'running'", "flows_by_owner_status"],
+      [`owner_key = ?${after}`, "flows_by_owner"],
+      [`owner_key = ? AND status = 'running'${after}`, "flows_by_owner_status"],
+    ]) {
+      const plan = inspect((db) =>
+        db
+          .prepare(`EXPLAIN QUERY PLAN SELECT * FROM flows WHERE ${where} ORDER BY created_at DESC, seq DESC LIMIT 3`)
+          .all(SESSION)
+          .map((row) => (row as { detail: string }).detail)
+          .join("; "),
+      );
+      expect(plan).toContain(index);
+      expect(plan).not.toContain("TEMP B-TREE");
+    }
   });
 
   it("migrates an empty SQLite file (user_version 0)", () => {
