@@ -12,6 +12,10 @@ describeRuntime({
   command: bun,
   // --no-install: resolve from node_modules only, never fetch a missing package.
   args: ["--no-install", "app/serve-bun.js"],
+  without: {
+    "reset-while-uploading":
+      "Bun.serve closes the connection at once after answering over a body still arriving, so a client still uploading often sees EPIPE/ECONNRESET before the 413; the app has no socket to linger on",
+  },
   snippet: {
     file: "bun.ts",
     async start(secret) {

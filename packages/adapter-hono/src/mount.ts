@@ -8,6 +8,7 @@ import {
   consoleLogger,
   internalErrorResponse,
   isClosingConnection,
+  lingerAfterAnswer,
   loadWebhookHandler,
   markClosingConnection,
   type LoadWebhookAdapterOptions,
@@ -45,7 +46,12 @@ export function webhookHandler(handler: WebhookHandler, options: HonoWebhookOpti
       response = internalErrorResponse(error, { logger, correlationId, source: "Hono adapter" });
     }
     if (response === undefined) return next();
-    if (response.closeConnection && incoming?.socket) markClosingConnection(incoming.socket);
+    if (response.closeConnection && incoming?.socket) {
+      markClosingConnection(incoming.socket);
+      // @hono/node-server ends the answer, then Node closes the connection: let that close
+      // linger, so a client still sending the body reads this answer instead of a reset.
+      lingerAfterAnswer(incoming);
+    }
     return toHonoResponse(c, response, isSoleHandler(c, middleware));
   };
   return middleware;

@@ -130,4 +130,6 @@ export type { MemoryTaskFlowRuntime } from "./taskflow/memory-runtime.js";
 // Node.js glue for adapters
 export { sendNodeResponse } from "./node/send-node-response.js";
 export { isClosingConnection, markClosingConnection } from "./node/closing-connections.js";
-export type { NodeRequestLike, NodeResponseLike, NodeSocketLike } from "./node/send-node-response.js";
+export { lingerAfterAnswer } from "./node/lingering-close.js";
+export type { NodeResponseLike } from "./node/send-node-response.js";
+export type { NodeRequestLike, NodeSocketLike } from "./node/lingering-close.js";

@@ -2,6 +2,7 @@
 // Structural types keep the core free of framework and http typings.
 import type { WebhookResponse } from "../view/envelope.js";
 import { markClosingConnection } from "./closing-connections.js";
+import { lingerThenClose, type NodeRequestLike } from "./lingering-close.js";
 
 export interface NodeResponseLike {
   readonly headersSent?: boolean;
@@ -12,36 +13,14 @@ export interface NodeResponseLike {
   end(body?: string): unknown;
 }
 
-/** The parts of a socket a lingering close uses. */
-export interface NodeSocketLike {
-  readonly destroyed?: boolean;
-  end(): unknown;
-  resume(): unknown;
-  destroy(): unknown;
-  once(event: "close", listener: () => void): unknown;
-}
-
-/** The request whose unread body a lingering close discards. */
-export interface NodeRequestLike {
-  readonly complete?: boolean;
-  readonly socket?: NodeSocketLike | null;
-  resume?(): unknown;
-}
-
-/** How long a connection answered over an unread body may keep sending before it is cut. */
-export const LINGER_MS = 1_000;
-
 /**
  * Sends the response; a client that went away mid-body gets nothing written. The whole
  * body is known, so it goes out with a Content-Length: `writeHead` before `end` would
  * otherwise make Node frame it as chunked.
  *
- * With `closeConnection` and a request body still arriving, Node's own close (destroy right
- * after the answer) would leave unread bytes in the kernel: the peer then gets a TCP reset
- * that can overtake the answer, and a client still uploading sees a connection error instead
- * of the 413/401. So the answer is written, the write side is half-closed, the rest of the
- * body is read and dropped, and the socket is destroyed when the client closes or after
- * LINGER_MS (a lingering close, as nginx and the Gateway itself do).
+ * With `closeConnection` and a request body still arriving, the answer is written and the
+ * connection closed the lingering way (lingering-close.ts), not by Node's own close, so that
+ * a client still uploading reads its 413/401 instead of a connection reset.
  */
 export function sendNodeResponse(res: NodeResponseLike, response: WebhookResponse, req?: NodeRequestLike): void {
   if (response.abandoned || res.headersSent || res.writableEnded || res.destroyed) return;
@@ -56,15 +35,4 @@ export function sendNodeResponse(res: NodeResponseLike, response: WebhookRespons
   }
   markClosingConnection(socket);
   res.write(response.body, (error) => (error ? socket.destroy() : lingerThenClose(req, socket)));
-}
-
-function lingerThenClose(req: NodeRequestLike, socket: NodeSocketLike): void {
-  if (socket.destroyed) return;
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-  timer.unref?.();
-  socket.once("close", () => clearTimeout(timer));
-  socket.end();
-  // Flowing with no listener: Node parses and drops the body bytes; nothing is buffered.
-  req.resume?.();
-  socket.resume();
 }
