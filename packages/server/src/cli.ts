@@ -11,6 +11,7 @@ import { SendUsageError, exitCodeOf, formatSendResult, sendAction } from "./send
 import { generateMissingEnvSecrets, quickStartMessage } from "./quick-start-secret.js";
 import { isPostgresUrl, redactUrl } from "./connection-url.js";
 import { ServerStartError, startServer, type RunningServer } from "./start-server.js";
+import { watchStopSignals } from "./stop-signals.js";
 
 const USAGE = `Usage:
   taskflow-webhooks serve --config <file> [options]   run the server
@@ -104,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
   if (!values.config) return usageError("--config <file> is required");
 
   let server: RunningServer;
+  const signals = watchStopSignals((error) => fatal(`shutdown failed: ${(error as Error)?.message ?? String(error)}`, 1));
   try {
     const port = portOf(values.port, "--port") ?? portOf(process.env.PORT, "PORT");
     const host = values.host ?? (process.env.HOST?.trim() || undefined);
@@ -136,28 +138,14 @@ async function main(argv: string[]): Promise<number> {
     });
     for (const secret of generated) process.stderr.write(quickStartMessage(secret, server.url));
   } catch (error) {
+    signals.dispose();
     if (error instanceof UsageError) return usageError(error.message);
     if (error instanceof ServerConfigError) return fatal(error.message, 2);
     if (error instanceof ConfigFileError || error instanceof ServerStartError) return fatal(error.message, 1);
     return fatal(`could not start: ${(error as Error)?.message ?? String(error)}`, 1);
   }
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        process.stderr.write(`taskflow-webhooks: ${signal} again, exiting now\n`);
-        process.exit(1);
-      }
-      stopping = true;
-      server.close().then(
-        () => resolve(0),
-        (error: unknown) => resolve(fatal(`shutdown failed: ${(error as Error)?.message ?? String(error)}`, 1)),
-      );
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  return signals.closeOnSignal(server);
 }
 
 async function check(argv: string[]): Promise<number> {
