@@ -163,9 +163,10 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
     return undefined;
   }
 
-  function enqueue(waiter: Omit<Waiter, "resolve" | "reject">): Promise<unknown> {
+  /** Every waiter is built by this one literal: one object (no spreads), one shape. */
+  function enqueue(kind: Waiter["kind"], value: unknown, job: WriteJob<unknown> | undefined, read?: () => unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      waiters!.push({ ...waiter, resolve, reject } as Waiter);
+      waiters!.push({ kind, value, job, read, resolve, reject });
     });
   }
 
@@ -184,12 +185,13 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
         return new Promise<T>((resolve) => resolve(job.failed(refused)));
       }
     }
-    let outcome: Pick<Waiter, "kind" | "value">;
+    let kind: Waiter["kind"];
+    let value: unknown;
     try {
       sql.savepoint.run();
-      const value = job.run();
+      value = job.run();
       sql.release.run();
-      outcome = { kind: "done", value };
+      kind = "done";
     } catch (error) {
       if (db.inTransaction) {
         try {
@@ -199,14 +201,15 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
           // Handled below: the transaction is gone or the group's COMMIT will fail.
         }
       }
-      outcome = { kind: isStorageError(error) ? "failed" : "threw", value: error };
+      kind = isStorageError(error) ? "failed" : "threw";
+      value = error;
       if (groupLost(error)) {
         // This write's own answer, after the rollback that also took the group.
-        if (outcome.kind === "threw") return Promise.reject(error);
+        if (kind === "threw") return Promise.reject(error);
         return new Promise<T>((resolve) => resolve(job.failed(error)));
       }
     }
-    const answered = enqueue({ ...outcome, job: job as WriteJob<unknown> }) as Promise<T>;
+    const answered = enqueue(kind, value, job as WriteJob<unknown>) as Promise<T>;
     writes += 1;
     if (writes >= maxWrites) close();
     return answered;
@@ -223,7 +226,7 @@ export function createGroupCommit(db: Database.Database, options: GroupCommitOpt
       if (groupLost(error)) return new Promise<T>((resolve) => resolve(read()));
       return Promise.reject(error);
     }
-    return enqueue({ kind: "read", value, read }) as Promise<T>;
+    return enqueue("read", value, undefined, read) as Promise<T>;
   }
 
   return {
