@@ -155,15 +155,6 @@ function admitted(step: Admission, rate: ConsumeResult | undefined): Answer<Webh
     headers["retry-after"] = "1";
     return unread(fail("too_many_in_flight", { headers }), bodyDeclared);
   }
-  const answered = (response: WebhookResponse): WebhookResponse => {
-    try {
-      if (rate && !response.abandoned) writeRateLimitHeaders(response.headers, max, rate, now);
-      if (response.status !== 401) withRouteId(response, route.id);
-      return response;
-    } finally {
-      release();
-    }
-  };
   let response: Answer<WebhookResponse>;
   try {
     response = authorizedSteps(step, route);
@@ -171,11 +162,25 @@ function admitted(step: Admission, rate: ConsumeResult | undefined): Answer<Webh
     release();
     throw error;
   }
-  if (!isPromiseLike(response)) return answered(response);
-  return response.then(answered, (error: unknown) => {
+  if (!isPromiseLike(response)) return answered(response, step, rate, release);
+  return response.then(
+    (settled) => answered(settled, step, rate, release),
+    (error: unknown) => {
+      release();
+      throw error;
+    },
+  );
+}
+
+/** Completes an admitted request's answer (RateLimit headers, routeId in meta) and frees its slot. */
+function answered(response: WebhookResponse, step: Admission, rate: ConsumeResult | undefined, release: () => void): WebhookResponse {
+  try {
+    if (rate && !response.abandoned) writeRateLimitHeaders(response.headers, step.route.limits.rateLimit.max, rate, step.now);
+    if (response.status !== 401) withRouteId(response, step.route.id);
+    return response;
+  } finally {
     release();
-    throw error;
-  });
+  }
 }
 
 function authorizedSteps(step: Admission, route: CompiledRoute): Answer<WebhookResponse> {
@@ -235,7 +240,7 @@ function bodySteps(read: BodyReadResult, route: CompiledRoute, header: HeaderRea
 
   // 10. The action, against the route's owner-bound TaskFlow, bounded by taskFlowTimeoutMs.
   const outcome = actionResponse(action, route, ctx);
-  return isPromiseLike(outcome) ? outcome.then(responseOf) : outcome.response;
+  return isPromiseLike(outcome) ? outcome.then(responseOf) : outcome;
 }
 
 const responseOf = (outcome: ActionOutcome): WebhookResponse => outcome.response;
@@ -296,7 +301,8 @@ async function idempotentAction(
       });
     }
   };
-  const { response, late } = await actionResponse(action, route, ctx, atomic ? { scope, token, now, ttlMs } : undefined);
+  const started = actionResponse(action, route, ctx, atomic ? { scope, token, now, ttlMs } : undefined);
+  const { response, late } = isPromiseLike(started) ? await started : { response: started, late: undefined };
   // Timed out: the write may still happen. Keep the reservation (retries get 409) until the
   // call settles, then keep its real answer, so a retry never runs it a second time.
   if (late) void late.then(settle, () => settle(fail("internal_error", { routeId })));
@@ -311,28 +317,24 @@ interface ActionOutcome {
 }
 
 /**
- * Runs the action. A TaskFlow that answers synchronously is answered at once, with no
- * deadline timer (nothing can outlast it); a promise is bounded by taskFlowTimeoutMs.
+ * Runs the action. A TaskFlow that answers synchronously is answered at once (the answer
+ * itself, no wrapper) and with no deadline timer (nothing can outlast it); a promise is
+ * bounded by taskFlowTimeoutMs.
  */
 function actionResponse(
   action: WebhookAction,
   route: CompiledRoute,
   ctx: WebhookContext,
   idempotency?: ActionContext["idempotency"],
-): Answer<ActionOutcome> {
+): WebhookResponse | Promise<ActionOutcome> {
   const routeId = route.id;
   let running: Answer<WebhookResponse>;
   try {
-    running = runAction(action, {
-      routeId,
-      controllerId: route.controllerId,
-      flows: route.flows,
-      ...(idempotency && { idempotency }),
-    });
+    running = runAction(action, idempotency ? { ...route.actionContext, idempotency } : route.actionContext);
   } catch (error) {
-    return { response: taskFlowFailed(ctx, routeId, action, error) };
+    return taskFlowFailed(ctx, routeId, action, error);
   }
-  if (!isPromiseLike(running)) return { response: withMeta(running, routeId, action) };
+  if (!isPromiseLike(running)) return withMeta(running, routeId, action);
   // Minted when the deadline passes, so the late-settlement line matches the 503's id.
   let correlationId: string | undefined;
   const deadline = withDeadline(running, route.limits.taskFlowTimeoutMs, ctx.clock, (settlement, error) => {
@@ -413,10 +415,11 @@ function withRouteId(response: WebhookResponse, routeId: string): void {
 }
 
 function copyMeta(from: ResponseMeta, to: ResponseMeta): void {
-  for (const key of Object.keys(from) as Array<keyof ResponseMeta>) (to as Record<string, unknown>)[key] = from[key];
+  // for-in, not Object.keys: no array per answer (a meta is a plain object: own keys only).
+  for (const key in from) (to as Record<string, unknown>)[key] = from[key as keyof ResponseMeta];
 }
 
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+function isPromiseLike<T>(value: T): value is Extract<T, PromiseLike<unknown>> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 

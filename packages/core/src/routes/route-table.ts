@@ -1,5 +1,6 @@
 // The route table is built once from config: paths normalised, secrets hashed, TaskFlow
 // handles bound. The hot path only looks a path up (exact, then canonical variant).
+import type { ActionContext } from "../actions/run-action.js";
 import { createSecretMatcher, type SecretMatcher } from "../auth/secret-matcher.js";
 import { canonicalRoutePath, requestPathOf, urlPathOf } from "../config/normalize-path.js";
 import type { RouteConfig, RouteIdempotency, RouteLimits, WebhooksConfig } from "../config/parse-config.js";
@@ -18,6 +19,8 @@ export interface CompiledRoute {
   flows: BoundTaskFlow;
   /** The rate and in-flight limit key of a resolved client address. */
   limitKey: (client: string) => string;
+  /** What an action runs against (without an idempotency reservation), built once. */
+  actionContext: ActionContext;
 }
 
 export type RouteTable = Map<string, CompiledRoute>;
@@ -31,6 +34,7 @@ export function buildRouteTable(
   const table: RouteTable = new Map();
   for (const route of config.routes) {
     if (!route.enabled) continue;
+    const flows = taskFlow.bindSession({ sessionKey: route.sessionKey });
     table.set(route.path, {
       id: route.id,
       path: route.path,
@@ -38,8 +42,9 @@ export function buildRouteTable(
       limits: route.limits,
       idempotency: route.idempotency,
       matcher: createSecretMatcher(secretsOf(route, resolved, logger)),
-      flows: taskFlow.bindSession({ sessionKey: route.sessionKey }),
+      flows,
       limitKey: createLimitKeys(route.id, route.limits.ipv6Prefix),
+      actionContext: { routeId: route.id, controllerId: route.controllerId, flows },
     });
   }
   return table;
