@@ -4,6 +4,7 @@
 import http, { type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock } from "../testing/manual-clock.js";
 import { readBody } from "./read-body.js";
@@ -96,5 +97,20 @@ describe("readBody, node kind", () => {
     clock.advance(limits.timeoutMs);
     expect(await result()).toEqual({ ok: false, reason: "timeout" });
     expect(clock.pendingTimers()).toBe(0);
+  });
+});
+
+describe("readBody, text kind", () => {
+  it("refuses a text exactly when its UTF-8 bytes exceed the limit", () => {
+    const clock = createManualClock();
+    const unit = fc.constantFrom("a", "é", "€", "😀", "\ud800", "\udfff");
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 40 }), fc.nat(170), (units, maxBytes) => {
+        const text = units.join("");
+        const read = readBody({ kind: "text", text }, { maxBytes, timeoutMs: 1000 }, clock);
+        expect(read).toEqual(Buffer.byteLength(text, "utf8") > maxBytes ? { ok: false, reason: "too_large" } : { ok: true, text });
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

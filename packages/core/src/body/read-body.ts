@@ -24,14 +24,23 @@ function decode(bytes: Uint8Array): BodyReadResult {
   }
 }
 
+/**
+ * Whether the UTF-8 form of `text` has more than `maxBytes` bytes. A UTF-16 code unit takes
+ * 1 to 3 bytes (a surrogate pair 4 for its two units, a lone surrogate 3 as U+FFFD), so only
+ * a length between maxBytes / 3 and maxBytes needs the bytes counted.
+ */
+function textBytesOver(text: string, maxBytes: number): boolean {
+  if (text.length * 3 <= maxBytes) return false;
+  if (text.length > maxBytes) return true;
+  return Buffer.byteLength(text, "utf8") > maxBytes;
+}
+
 export function readBody(body: RequestBody, limits: BodyLimits, clock: Clock): Promise<BodyReadResult> | BodyReadResult {
   switch (body.kind) {
     case "parsed":
       return { ok: true, parsed: body.value };
     case "text":
-      return Buffer.byteLength(body.text, "utf8") > limits.maxBytes
-        ? { ok: false, reason: "too_large" }
-        : { ok: true, text: body.text };
+      return textBytesOver(body.text, limits.maxBytes) ? { ok: false, reason: "too_large" } : { ok: true, text: body.text };
     case "bytes":
       return body.bytes.byteLength > limits.maxBytes ? { ok: false, reason: "too_large" } : decode(body.bytes);
     case "node":
