@@ -87,6 +87,14 @@ async function inBatches<T>(count: number, task: (i: number) => Promise<T>, widt
 }
 
 describe("address sprays against a limit of one request per minute", () => {
+  // First: after the sprays below, the sketch holds thousands of open windows and may
+  // over-count a fresh key (documented: ~2 % at that fill), which is not what this tests.
+  it("loopback sockets from 127.0.0.1, 127.0.0.2–11 and ::1 share one budget", async () => {
+    expect(await post("local", { from: "127.0.0.1" })).toBe(200);
+    for (let last = 2; last <= 11; last++) expect(await post("local", { from: `127.0.0.${last}` }), `127.0.0.${last}`).toBe(429);
+    expect(await post("local", { host: "::1", from: "::1" })).toBe(429);
+  });
+
   it("4 200 rotating client addresses get their first request and not one second request", { timeout: 60_000 }, async () => {
     const address = (i: number) => `198.18.${i >> 8}.${i & 255}`;
     const first = await inBatches(4200, (i) => post("proxied", { forwardedFor: address(i) }));
@@ -105,9 +113,4 @@ describe("address sprays against a limit of one request per minute", () => {
     expect(await post("network", { forwardedFor: "::ffff:192.0.2.77" })).toBe(429);
   });
 
-  it("loopback sockets from 127.0.0.1, 127.0.0.2–11 and ::1 share one budget", async () => {
-    expect(await post("local", { from: "127.0.0.1" })).toBe(200);
-    for (let last = 2; last <= 11; last++) expect(await post("local", { from: `127.0.0.${last}` }), `127.0.0.${last}`).toBe(429);
-    expect(await post("local", { host: "::1", from: "::1" })).toBe(429);
-  });
 });
