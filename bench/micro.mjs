@@ -3,7 +3,11 @@
 //     the same create → get → set_waiting mix as the HTTP rows. Once with a TaskFlow stub
 //     that answers a fixed record (the core's own cost) and once with the memory store.
 //   - the bare JSON work of the same requests: JSON.parse of each body and JSON.stringify of
-//     the envelope the core answered, so "core over bare" is what the pipeline adds.
+//     the envelope the core answered, so "core over bare" is what the pipeline adds. Core
+//     and bare run in alternating batches and the figure is the median of the per-pair
+//     differences: this machine's speed drifts by a third between phases of one process
+//     (seen: the same core loop at 4.1 and then 6.3 µs), which a difference of two medians
+//     measured one after the other turns into noise as large as the figure.
 //   - allocation per request (bytes, from the heap) for the core and the bare work: with
 //     argv "alloc", in a child of its own whose young generation is large enough that a
 //     batch runs without a collection (the flags would change the CPU figures).
@@ -46,12 +50,7 @@ const request = (text, headers) => ({
 
 const GOOD = { "content-type": "application/json", authorization: `Bearer ${SECRET}` };
 
-/**
- * µs per request (p50 over batches) for the accepted mix. With the fixed-record stub the
- * three requests are built once (the flow id never changes), so the loop is the core alone.
- * With the memory store, ids come from a counter and each cycle builds its two follow-up
- * request objects, as an adapter would per request.
- */
+/** A handler over the fixed-record stub and the mix's three requests (for the bare cycle's envelopes). */
 function fixedCycles() {
   const taskFlow = fixedRecordTaskFlow();
   const handler = createWebhookHandler({ config: routeConfig(), taskFlow });
@@ -120,27 +119,43 @@ async function allocationPerRequest(cycle, { batches = 15, cycles = 200 } = {}) 
   return clean.length > 0 ? Math.round(median(clean)) : undefined;
 }
 
-async function acceptedCpu({ store, batches, cycles }) {
+/**
+ * The accepted mix as an async cycle of three requests: with the fixed-record stub the three
+ * requests are built once (the flow id never changes), so the loop is the core alone. With
+ * the memory store, ids come from a counter and each cycle builds its two follow-up request
+ * objects, as an adapter would per request.
+ */
+function acceptedCycle(store) {
   let seq = 0;
   const taskFlow = store === "memory" ? createMemoryTaskFlowRuntime({ generateId: () => `flow-${++seq}` }) : fixedRecordTaskFlow();
   const handler = createWebhookHandler({ config: routeConfig(), taskFlow });
   const create = request(createFlowBody(), GOOD);
   const fixedGet = request(getFlowBody(FIXED_ID), GOOD);
   const fixedSet = request(setWaitingBody(FIXED_ID, 0), GOOD);
-  let failures = 0;
-  const cycle =
+  const state = { failures: 0 };
+  state.cycle =
     store === "memory"
       ? async () => {
           await handler.handle(create);
           const id = `flow-${seq}`;
           await handler.handle(request(getFlowBody(id), GOOD));
-          if ((await handler.handle(request(setWaitingBody(id, 0), GOOD))).status !== 200) failures++;
+          if ((await handler.handle(request(setWaitingBody(id, 0), GOOD))).status !== 200) state.failures++;
         }
       : async () => {
           await handler.handle(create);
           await handler.handle(fixedGet);
-          if ((await handler.handle(fixedSet)).status !== 200) failures++;
+          if ((await handler.handle(fixedSet)).status !== 200) state.failures++;
         };
+  return state;
+}
+
+const assertApplied = (state) => {
+  if (state.failures > 0) throw new Error(`${state.failures} set_waiting calls were not applied`);
+};
+
+async function acceptedCpu({ store, batches, cycles }) {
+  const state = acceptedCycle(store);
+  const { cycle } = state;
   for (let i = 0; i < 20_000; i++) await cycle();
   const perRequest = [];
   for (let b = 0; b < batches; b++) {
@@ -149,8 +164,51 @@ async function acceptedCpu({ store, batches, cycles }) {
     perRequest.push(Number(now() - t0) / 1000 / (cycles * 3));
   }
   const bytes = ALLOCATION ? await allocationPerRequest(cycle) : undefined;
-  if (failures > 0) throw new Error(`${failures} set_waiting calls were not applied`);
+  assertApplied(state);
   return { us: median(perRequest), spreadUs: [Math.min(...perRequest), Math.max(...perRequest)], bytes };
+}
+
+/**
+ * The core (fixed-record mix) and the bare JSON work of the same requests, measured in
+ * alternating batches (the order flipped every pair), so a drift in the machine's speed
+ * falls on both sides: the core's cost over the bare work is the median of the per-pair
+ * differences, not the difference of two medians taken at different times.
+ */
+async function coreAndBareCpu(bare, { pairs, cycles }) {
+  const state = acceptedCycle("fixed");
+  const { cycle } = state;
+  for (let i = 0; i < 20_000; i++) {
+    await cycle();
+    bare();
+  }
+  const batch = async (run) => {
+    const t0 = now();
+    for (let i = 0; i < cycles; i++) await run();
+    return Number(now() - t0) / 1000 / (cycles * 3);
+  };
+  const core = [];
+  const bareUs = [];
+  const over = [];
+  for (let p = 0; p < pairs; p++) {
+    let c;
+    let b;
+    if (p % 2 === 0) {
+      b = await batch(bare);
+      c = await batch(cycle);
+    } else {
+      c = await batch(cycle);
+      b = await batch(bare);
+    }
+    core.push(c);
+    bareUs.push(b);
+    over.push(c - b);
+  }
+  assertApplied(state);
+  return {
+    core: { us: median(core), spreadUs: [Math.min(...core), Math.max(...core)] },
+    bare: { us: median(bareUs), spreadUs: [Math.min(...bareUs), Math.max(...bareUs)] },
+    overBare: { us: median(over), spreadUs: [Math.min(...over), Math.max(...over)] },
+  };
 }
 
 async function idempotencyCpu({ batches, perBatch }) {
@@ -317,8 +375,7 @@ if (ALLOCATION) {
   process.exit(0);
 }
 const results = {
-  core: await acceptedCpu({ store: "fixed", batches: 41, cycles: 1000 }),
-  bare: syncCpu(bare, { batches: 41, cycles: 1000 }),
+  ...(await coreAndBareCpu(bare, { pairs: 41, cycles: 1000 })),
   coreWithMemoryStore: await acceptedCpu({ store: "memory", batches: 21, cycles: 1000 }),
   unauthorized: await unauthorizedCpu({ batches: 41, perBatch: 3000 }),
   idempotency: await idempotencyCpu({ batches: 21, perBatch: 3000 }),

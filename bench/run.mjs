@@ -201,7 +201,9 @@ async function micro() {
       // The same requests' bare JSON work (parse the body, stringify the answer's envelope),
       // and what the pipeline costs over it.
       bareCpuUs: round3(m.bare.us),
-      overBareCpuUs: round3(m.core.us - m.bare.us),
+      // Median of per-pair differences (alternating batches), see micro.mjs.
+      overBareCpuUs: round3(m.overBare.us),
+      overBareSpreadUs: m.overBare.spreadUs.map(round3),
       bytesPerRequest: bytes.core,
       bareBytesPerRequest: bytes.bare,
       cpuWithMemoryStoreUs: round3(m.coreWithMemoryStore.us),
