@@ -287,11 +287,15 @@ async function upload() {
     // Warm-up: the server's own first-request allocations are not the upload's.
     for (let i = 0; i < 3; i++) await streamUpload(port, 8 * MiB);
     await ask(child, { cmd: "answered" }, "answered");
+    const held = await ask(child, { cmd: "memory" }, "memory");
     await ask(child, { cmd: "rss-start" }, "rssStarted");
     const clientBefore = process.memoryUsage.rss();
     const chunked = await streamUpload(port, 1024 * MiB);
     await new Promise((r) => setTimeout(r, 200));
     const rss = await ask(child, { cmd: "rss-stop" }, "rss");
+    // Once the lingering close is over (LINGER_MS, 1 s), nothing of the upload may be held.
+    await new Promise((r) => setTimeout(r, 1200));
+    const after = await ask(child, { cmd: "memory" }, "memory");
     const [chunkedAnswer] = await ask(child, { cmd: "answered" }, "answered");
     const declared = await streamUpload(port, 1024 * MiB, { declareLength: true });
     await new Promise((r) => setTimeout(r, 100));
@@ -301,7 +305,11 @@ async function upload() {
       status: chunkedAnswer,
       clientSaw: chunked.status ?? "connection reset before the answer was read",
       bytesSent: chunked.bytesSent,
+      // Peak RSS growth while the upload ran: includes the chunks the lingering close read
+      // and dropped after the 413 (Node copies each into a Buffer) until a collection.
       rssGrowthMiB: round3(rss.growth / MiB),
+      // Buffers and heap still held after the linger and a collection: the upload's bound.
+      heldGrowthMiB: round3((after.arrayBuffers + after.heapUsed - held.arrayBuffers - held.heapUsed) / MiB),
       serverRssMiB: round3(rss.peak / MiB),
       clientRssGrowthMiB: round3((process.memoryUsage.rss() - clientBefore) / MiB),
       bodyLimitMiB: 0.25,

@@ -189,6 +189,12 @@ process.on("message", (message) => {
   if (message?.cmd === "rss-stop") process.send({ rss: sampler.stop() });
   if (message?.cmd === "cpu") process.send({ cpu: process.cpuUsage() });
   if (message?.cmd === "stats") process.send({ stats });
+  // What a collection leaves: Buffers still held (RSS keeps freed pages in malloc's arenas).
+  if (message?.cmd === "memory") {
+    globalThis.gc?.();
+    globalThis.gc?.();
+    process.send({ memory: process.memoryUsage() });
+  }
   if (message?.cmd === "reset") {
     for (const reset of resets) reset();
     globalThis.gc?.();
