@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { createMemoryTaskFlowRuntime, type MemoryTaskFlowRuntime } from "../taskflow/memory-runtime.js";
 import type { BoundTaskFlow, TaskFlowRecord, TaskFlowRuntime, TaskRecord } from "../taskflow/types.js";
 import { createManualClock, type ManualClock } from "./manual-clock.js";
-import { applyOperation, issueOperation, operationArbitrary, SESSIONS, type FastCheck, type Operation, type StoreOperation } from "./taskflow-operations.js";
+import { applyOperation, issueOperation, operationArbitrary, sessionOf, SESSIONS, type FastCheck, type Operation, type StoreOperation } from "./taskflow-operations.js";
 
 export interface DifferentialBackend {
   runtime: TaskFlowRuntime;
@@ -86,14 +86,16 @@ async function withBackends(
 
 /**
  * Makes each call of `operations` in order, with the backend's and the memory runtime's
- * handles bound to its session; a tick moves the clock instead. Awaiting `call` only runs
- * microtasks, so calls issued without awaiting their answers stay in one turn.
+ * handles bound to its session (`owners`: the session of each flow the calls can name, so
+ * "owner" resolves); a tick moves the clock instead. Awaiting `call` only runs microtasks,
+ * so calls issued without awaiting their answers stay in one turn.
  */
 async function forEachCall(
   operations: readonly Operation[],
   clock: ManualClock,
   backend: TaskFlowRuntime,
   memory: TaskFlowRuntime,
+  owners: readonly number[],
   call: (op: StoreOperation, backendFlows: BoundTaskFlow, memoryFlows: BoundTaskFlow) => Promise<void>,
 ): Promise<void> {
   for (const op of operations) {
@@ -101,7 +103,7 @@ async function forEachCall(
       clock.advance(op.ms);
       continue;
     }
-    const sessionKey = SESSIONS[op.session]!;
+    const sessionKey = SESSIONS[sessionOf(op, owners)]!;
     await call(op, backend.bindSession({ sessionKey }), memory.bindSession({ sessionKey }));
   }
 }
@@ -124,7 +126,7 @@ export function describeTaskFlowDifferential(name: string, create: DifferentialF
               }
               const expected: unknown[] = [];
               const pending: unknown[] = [];
-              await forEachCall(operations, clock, backend.runtime, memory, async (op, backendFlows, memoryFlows) => {
+              await forEachCall(operations, clock, backend.runtime, memory, [0, 1, 0, 1], async (op, backendFlows, memoryFlows) => {
                 // The backend's call starts its work now (a group commit stays open); the memory call right after it.
                 pending.push(issueOperation(op, backendFlows, flowIds, clock.now()));
                 expected.push(await issueOperation(op, memoryFlows, flowIds, clock.now()));
@@ -144,13 +146,15 @@ export function describeTaskFlowDifferential(name: string, create: DifferentialF
           withBackends(create, {}, async (backend, memory, clock) => {
             const memoryFlowIds: string[] = [];
             const backendFlowIds: string[] = [];
-            await forEachCall(operations, clock, backend.runtime, memory, async (op, backendFlows, memoryFlows) => {
+            const owners: number[] = [];
+            await forEachCall(operations, clock, backend.runtime, memory, owners, async (op, backendFlows, memoryFlows) => {
               const expected = await applyOperation(op, memoryFlows, memoryFlowIds, clock.now());
               const actual = await applyOperation(op, backendFlows, backendFlowIds, clock.now());
               expect(actual, JSON.stringify(op)).toStrictEqual(expected);
               if (op.op === "create") {
                 memoryFlowIds.push((expected as TaskFlowRecord).flowId);
                 backendFlowIds.push((actual as TaskFlowRecord).flowId);
+                owners.push(op.session);
               }
             });
           }),
