@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { switchToWal } from "./wal-switch.js";
 import type { ConsumeOptions, ConsumeResult, LimiterStore } from "@taskflow-webhooks/core";
 
 export interface SqliteLimiterStoreOptions {
@@ -28,9 +29,10 @@ export function openSqliteLimiterStore(options: SqliteLimiterStoreOptions): Sqli
   const maxKeys = Math.max(1, options.maxKeys ?? 100_000);
   if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
   const db = new Database(options.path);
-  db.pragma("journal_mode = WAL");
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  switchToWal(db, busyTimeoutMs);
   db.pragma("synchronous = OFF");
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.exec(`CREATE TABLE IF NOT EXISTS rate_windows (
     key TEXT PRIMARY KEY, count INTEGER NOT NULL, reset_at INTEGER NOT NULL, last_seen INTEGER NOT NULL
   ) WITHOUT ROWID`);

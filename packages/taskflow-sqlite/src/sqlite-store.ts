@@ -47,6 +47,7 @@ import {
 } from "@taskflow-webhooks/core";
 import { guardDatabaseFiles, type FileGuard } from "./file-guard.js";
 import { createGroupCommit, type WriteJob } from "./group-commit.js";
+import { switchToWal } from "./wal-switch.js";
 import { flowTable, insertSql, taskTable, updateSetSql, type RecordTable } from "./record-columns.js";
 import { migrate } from "./schema.js";
 import { createSqliteIdempotency, type SqliteIdempotencyStore } from "./sqlite-idempotency.js";
@@ -150,7 +151,7 @@ export function openSqliteTaskFlowStore(options: SqliteTaskFlowStoreOptions): Sq
   let schemaVersion: number;
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-    const journalMode = db.pragma("journal_mode = WAL", { simple: true });
+    const journalMode = switchToWal(db, busyTimeoutMs);
     if (journalMode !== "wal" && !db.memory) {
       throw new Error(`${options.path}: could not switch to WAL mode (journal_mode is ${String(journalMode)}).`);
     }
