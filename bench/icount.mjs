@@ -1,11 +1,15 @@
 // Instructions per request, counted by valgrind's callgrind: repeatable on a loaded
 // machine where wall-clock and even CPU-time figures swing (the count does not depend on
 // what else runs). Not part of `pnpm bench` (slow: the server runs under valgrind).
-// Each server runs twice, once for N and once for 3N requests of the bench mix (create →
-// get → set_waiting, 4 connections); the difference over 2N is the steady-state cost per
-// request, without start-up and JIT warm-up.
+// Each server starts with callgrind's counting off and serves W warm-up requests of the
+// bench mix (create → get → set_waiting, 4 connections), so start-up and the JIT's tier-ups
+// are done; then `callgrind_control` turns counting on for N more requests and off again:
+// the count over N is the steady-state cost per request, garbage collection included in
+// proportion. (Counting N and 3N requests from the start and taking the difference still
+// counted TurboFan compiling: ~420 k instructions per node-core request, ten times the
+// core's own cost.)
 //
-//   node bench/icount.mjs [node-core,node-bare,hono-core,hono-bare] [--requests N]
+//   node bench/icount.mjs [node-core,node-bare,hono-core,hono-bare] [--requests N] [--warmup W]
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -18,7 +22,9 @@ import { PATH, REQUEST_HEADERS, createFlowBody, getFlowBody, setWaitingBody } fr
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const kinds = (args.find((a) => !a.startsWith("--") && !/^\d+$/.test(a)) ?? "node-core,node-bare,hono-core,hono-bare").split(",");
-const N = Number(args[args.indexOf("--requests") + 1] ?? 0) || 1500;
+const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const N = option("--requests", 3000);
+const WARM = option("--warmup", 20_000);
 const dir = mkdtempSync(join(tmpdir(), "icount-"));
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -51,11 +57,20 @@ async function load(port, requests) {
   return cycles * 3 * 4;
 }
 
-async function countOnce(kind, requests, port) {
-  const out = join(dir, `${kind}-${requests}.out`);
+/** `callgrind_control` on the running server (valgrind's gdbserver, on by default). */
+async function control(pid, ...flags) {
+  const proc = spawn("callgrind_control", [...flags, String(pid)], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  proc.stderr.on("data", (c) => (stderr += c));
+  const [code] = await once(proc, "exit");
+  if (code !== 0) throw new Error(`callgrind_control ${flags.join(" ")} exited ${code}: ${stderr}`);
+}
+
+async function countWarm(kind, port) {
+  const out = join(dir, `${kind}.out`);
   const child = spawn(
     "valgrind",
-    ["--tool=callgrind", `--callgrind-out-file=${out}`, "--smc-check=all-non-file", "--dump-instr=no", process.execPath, join(here, "icount-server.mjs"), kind, String(port)],
+    ["--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${out}`, "--smc-check=all-non-file", "--dump-instr=no", process.execPath, join(here, "icount-server.mjs"), kind, String(port)],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let stderr = "";
@@ -64,20 +79,22 @@ async function countOnce(kind, requests, port) {
     child.stdout.on("data", (c) => String(c).includes("ready") && resolve());
     child.once("exit", (code) => reject(new Error(`${kind} exited (${code}): ${stderr.slice(-2000)}`)));
   });
-  const sent = await load(port, requests);
+  await load(port, WARM);
+  await control(child.pid, "--instr=on");
+  const sent = await load(port, N);
+  await control(child.pid, "--instr=off");
   child.kill("SIGTERM");
   await once(child, "exit");
-  const totals = readFileSync(out, "utf8").match(/^(?:summary|totals): (\d+)/m);
+  // "totals": what was counted while counting was on ("summary" stays 0 after a toggle).
+  const totals = readFileSync(out, "utf8").match(/^totals: (\d+)/m);
   if (!totals) throw new Error(`no totals in ${out}`);
   return { sent, instructions: Number(totals[1]) };
 }
 
 for (const kind of kinds) {
   // A port the OS says is free (the child reports nothing back but "ready").
-  const small = await countOnce(kind, N, await freePort());
-  const large = await countOnce(kind, 3 * N, await freePort());
-  const perRequest = (large.instructions - small.instructions) / (large.sent - small.sent);
-  process.stdout.write(`${kind}: ${Math.round(perRequest).toLocaleString("en-US")} instructions per request (${small.sent} vs ${large.sent} requests)\n`);
+  const { sent, instructions } = await countWarm(kind, await freePort());
+  process.stdout.write(`${kind}: ${Math.round(instructions / sent).toLocaleString("en-US")} instructions per request (${sent} requests after ${WARM} to warm up)\n`);
 }
 agent.destroy();
 rmSync(dir, { recursive: true, force: true });
