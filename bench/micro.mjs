@@ -181,10 +181,17 @@ async function coreAndBareCpu(bare, { pairs, cycles }) {
     await cycle();
     bare();
   }
-  const batch = async (run) => {
+  const perRequest = (t0) => Number(now() - t0) / 1000 / (cycles * 3);
+  const coreBatch = async () => {
     const t0 = now();
-    for (let i = 0; i < cycles; i++) await run();
-    return Number(now() - t0) / 1000 / (cycles * 3);
+    for (let i = 0; i < cycles; i++) await cycle();
+    return perRequest(t0);
+  };
+  // The bare work is synchronous: no await per cycle, as in syncCpu.
+  const bareBatch = () => {
+    const t0 = now();
+    for (let i = 0; i < cycles; i++) bare();
+    return perRequest(t0);
   };
   const core = [];
   const bareUs = [];
@@ -193,22 +200,19 @@ async function coreAndBareCpu(bare, { pairs, cycles }) {
     let c;
     let b;
     if (p % 2 === 0) {
-      b = await batch(bare);
-      c = await batch(cycle);
+      b = bareBatch();
+      c = await coreBatch();
     } else {
-      c = await batch(cycle);
-      b = await batch(bare);
+      c = await coreBatch();
+      b = bareBatch();
     }
     core.push(c);
     bareUs.push(b);
     over.push(c - b);
   }
   assertApplied(state);
-  return {
-    core: { us: median(core), spreadUs: [Math.min(...core), Math.max(...core)] },
-    bare: { us: median(bareUs), spreadUs: [Math.min(...bareUs), Math.max(...bareUs)] },
-    overBare: { us: median(over), spreadUs: [Math.min(...over), Math.max(...over)] },
-  };
+  const summary = (xs) => ({ us: median(xs), spreadUs: [Math.min(...xs), Math.max(...xs)] });
+  return { core: summary(core), bare: summary(bareUs), overBare: summary(over) };
 }
 
 async function idempotencyCpu({ batches, perBatch }) {
