@@ -119,14 +119,16 @@ export function describeTaskFlowDifferential(name: string, create: DifferentialF
             withBackends(create, { maxWritesPerCommit }, async (backend, memory, clock) => {
               // Flows to act on, created first (the same ids in both backends).
               const flowIds: string[] = [];
+              const owners: number[] = [];
               for (let i = 0; i < 4; i++) {
                 const params = { controllerId: "differential", goal: `seed ${i}` };
+                owners.push(i % 2);
                 flowIds.push((await backend.runtime.bindSession({ sessionKey: SESSIONS[i % 2]! }).createManaged(params)).flowId);
                 memory.bindSession({ sessionKey: SESSIONS[i % 2]! }).createManaged(params);
               }
               const expected: unknown[] = [];
               const pending: unknown[] = [];
-              await forEachCall(operations, clock, backend.runtime, memory, [0, 1, 0, 1], async (op, backendFlows, memoryFlows) => {
+              await forEachCall(operations, clock, backend.runtime, memory, owners, async (op, backendFlows, memoryFlows) => {
                 // The backend's call starts its work now (a group commit stays open); the memory call right after it.
                 pending.push(issueOperation(op, backendFlows, flowIds, clock.now()));
                 expected.push(await issueOperation(op, memoryFlows, flowIds, clock.now()));

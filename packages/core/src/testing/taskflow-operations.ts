@@ -76,16 +76,20 @@ export type Operation = ReturnType<typeof operationArbitrary> extends Arbitrary<
 /** An operation that calls the store (a tick only moves the clock). */
 export type StoreOperation = Exclude<Operation, { op: "tick" }>;
 
-/** The flow an operation names: its index modulo the flows created so far; -1 or none yet: an id no flow has. */
+/** Which of `count` flows an operation's `flow` names: its index modulo the count; -1 (or no flow yet): none. */
+const flowIndex = (ref: number, count: number): number => (ref < 0 || count === 0 ? -1 : ref % count);
+
+/** The flow an operation names, or an id no flow has. */
 export function flowAt(flowIds: readonly string[], ref: number): string {
-  return ref < 0 || flowIds.length === 0 ? UNKNOWN_FLOW : flowIds[ref % flowIds.length]!;
+  const i = flowIndex(ref, flowIds.length);
+  return i < 0 ? UNKNOWN_FLOW : flowIds[i]!;
 }
 
-/** The index into SESSIONS an operation calls from; `owners[i]` is the session of the i-th flow created. */
+/** The index into SESSIONS an operation calls from; `owners[i]` is the session of the i-th flow, in `flowIds` order. */
 export function sessionOf(op: StoreOperation, owners: readonly number[]): number {
   if (op.session !== "owner") return op.session;
-  if (op.op === "create" || op.flow < 0 || owners.length === 0) return 0;
-  return owners[op.flow % owners.length]!;
+  const i = op.op === "create" ? -1 : flowIndex(op.flow, owners.length);
+  return i < 0 ? 0 : owners[i]!;
 }
 
 const createParams = (op: Extract<Operation, { op: "create" }>) => {
