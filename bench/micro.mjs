@@ -35,6 +35,8 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+/** Median and min–max of per-batch figures. */
+const summary = (xs) => ({ us: median(xs), spreadUs: [Math.min(...xs), Math.max(...xs)] });
 const gc = () => {
   globalThis.gc?.();
   globalThis.gc?.();
@@ -89,7 +91,7 @@ function syncCpu(cycle, { batches, cycles }) {
     for (let i = 0; i < cycles; i++) cycle();
     perRequest.push(Number(now() - t0) / 1000 / (cycles * 3));
   }
-  return { us: median(perRequest), spreadUs: [Math.min(...perRequest), Math.max(...perRequest)] };
+  return summary(perRequest);
 }
 
 /**
@@ -165,7 +167,7 @@ async function acceptedCpu({ store, batches, cycles }) {
   }
   const bytes = ALLOCATION ? await allocationPerRequest(cycle) : undefined;
   assertApplied(state);
-  return { us: median(perRequest), spreadUs: [Math.min(...perRequest), Math.max(...perRequest)], bytes };
+  return { ...summary(perRequest), bytes };
 }
 
 /**
@@ -211,7 +213,6 @@ async function coreAndBareCpu(bare, { pairs, cycles }) {
     over.push(c - b);
   }
   assertApplied(state);
-  const summary = (xs) => ({ us: median(xs), spreadUs: [Math.min(...xs), Math.max(...xs)] });
   return { core: summary(core), bare: summary(bareUs), overBare: summary(over) };
 }
 
